@@ -1,0 +1,54 @@
+//! The application: HTML shell, routes and the frame every page shares.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::articles::{ArticlePage, HomePage};
+use crate::site::{provide_site_info, Footer, Header, NotFound};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component, shared by the server render and hydration.
+///
+/// Every route renders with `SsrMode::Async`: the whole page, data included, is in the first
+/// response, so readers without JavaScript and crawlers see real content and the server can
+/// answer 404 for unknown slugs.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_site_info();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/besthub.css" />
+        <Title formatter=|text: String| format!("{text} · BestHub") />
+        <Router>
+            <Header />
+            <main id="main" class="main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/articles/:slug") view=ArticlePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}

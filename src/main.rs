@@ -1,0 +1,79 @@
+//! The `besthub` command: `serve` (default) and `import PATH...`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use besthub::config::Config;
+use clap::{Parser, Subcommand};
+
+/// BestHub: curated tech articles, republished and discussed.
+#[derive(Parser)]
+#[command(name = "besthub", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site (the default). Configuration: Leptos.toml and BESTHUB_* variables.
+    Serve,
+    /// Import Markdown files with YAML front matter, or every .md file in a folder.
+    Import {
+        /// Files or folders to import.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(err) => return fail(&err),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(&format!("cannot start the async runtime: {err}")),
+    };
+    runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                init_tracing(&config.log_filter);
+                match besthub::server::serve(config).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => fail(&err),
+                }
+            }
+            Command::Import { paths } => {
+                init_tracing("warn");
+                let pool = match besthub::db::connect(&config.database_url, 2).await {
+                    Ok(pool) => pool,
+                    Err(err) => return fail(&err),
+                };
+                let summary = besthub::import::import_paths(&pool, &paths).await;
+                pool.close().await;
+                println!("{summary}");
+                if summary.failed > 0 {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+        }
+    })
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn fail(err: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("besthub: {err}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,115 @@
+//! Fresh databases for integration tests: one SQLite file per test, and one PostgreSQL
+//! schema per test when `BESTHUB_TEST_PG_URL` names a server, so tests run in parallel.
+
+#![allow(dead_code)] // Each test binary uses a different part of this module.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use besthub::db::{self, Pool};
+
+/// A database that lives as long as the test.
+pub struct TestDb {
+    /// The migrated pool.
+    pub pool: Pool,
+    /// The URL it was opened with.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Drops a PostgreSQL schema created for the test (SQLite files go with the temp dir).
+    pub async fn close(self) {
+        self.pool.close().await;
+        if let Some((admin_url, schema)) = &self.pg_schema {
+            if let Ok(admin) = connect_admin(admin_url).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                    .execute(&admin)
+                    .await;
+                admin.close().await;
+            }
+        }
+    }
+}
+
+/// A fresh, migrated SQLite database in a temporary folder.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let pool = db::connect(&url, 4).await.expect("sqlite opens");
+    TestDb {
+        pool,
+        url,
+        _dir: Some(dir),
+        pg_schema: None,
+    }
+}
+
+/// The PostgreSQL server to test against, if configured.
+pub fn pg_url() -> Option<String> {
+    std::env::var("BESTHUB_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+async fn connect_admin(url: &str) -> Result<Pool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    sqlx::pool::PoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+}
+
+/// A fresh, migrated PostgreSQL schema, or `None` when no server is configured.
+pub async fn postgres() -> Option<TestDb> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let admin_url = pg_url()?;
+    let schema = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_micros() % 1_000_000_000
+    );
+    let admin = connect_admin(&admin_url).await.expect("postgres reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .expect("create schema");
+    admin.close().await;
+    let separator = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+    let pool = db::connect(&url, 4).await.expect("postgres opens");
+    Some(TestDb {
+        pool,
+        url,
+        _dir: None,
+        pg_schema: Some((admin_url, schema)),
+    })
+}
+
+/// Runs one contract test body against SQLite and, when configured, PostgreSQL.
+#[macro_export]
+macro_rules! contract_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::common::sqlite().await;
+                ($body)(db.pool.clone()).await;
+                db.close().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = $crate::common::postgres().await else {
+                    eprintln!("BESTHUB_TEST_PG_URL is not set: PostgreSQL half not run here");
+                    return;
+                };
+                ($body)(db.pool.clone()).await;
+                db.close().await;
+            }
+        }
+    };
+}
