@@ -183,9 +183,7 @@ impl Config {
             }
             parse_public_url(v)
         })?;
-        let site_name = raw.parse("site_name", Some("BestHub"), |v| {
-            nonempty_line(v, 60)
-        })?;
+        let site_name = raw.parse("site_name", Some("BestHub"), |v| nonempty_line(v, 60))?;
         let contact_email = raw.parse("contact_email", None, parse_email)?;
         let republication_notice =
             raw.parse("republication_notice", None, |v| nonempty_line(v, 2000))?;
@@ -326,7 +324,10 @@ republication_notice = "Republished with permission."
         assert!(err.0.contains("`database_url`"), "{err}");
 
         let err = load(&format!("{MINIMAL}\nbody_limit_bytes = 10\n"), &[]).unwrap_err();
-        assert!(err.0.contains("`body_limit_bytes`") && err.0.contains("Leptos.toml"), "{err}");
+        assert!(
+            err.0.contains("`body_limit_bytes`") && err.0.contains("Leptos.toml"),
+            "{err}"
+        );
     }
 
     #[test]

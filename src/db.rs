@@ -164,7 +164,10 @@ mod tests {
     #[test]
     fn backend_is_chosen_by_url() {
         assert_eq!(Backend::of_url("sqlite://data/x.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::of_url("postgres://localhost/test"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::of_url("postgres://localhost/test"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::of_url("mysql://localhost/test"), None);
     }
 

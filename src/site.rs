@@ -42,9 +42,8 @@ pub fn provide_site_info() {
 
 /// The page's [`SiteInfoResource`]; call it in the component body, await it in `Suspend`.
 pub fn use_site_info() -> SiteInfoResource {
-    use_context::<SiteInfoResource>().unwrap_or_else(|| {
-        SiteInfoResource(Resource::new_blocking(|| (), |()| get_site_info()))
-    })
+    use_context::<SiteInfoResource>()
+        .unwrap_or_else(|| SiteInfoResource(Resource::new_blocking(|| (), |()| get_site_info())))
 }
 
 impl SiteInfoResource {

@@ -23,8 +23,8 @@ async fn app() -> (axum::Router, common::TestDb) {
     besthub::import::seed_demo_if_empty(&db.pool)
         .await
         .expect("seed");
-    let config = Config::from_sources(std::path::Path::new("test.toml"), CONFIG, |_| None)
-        .expect("config");
+    let config =
+        Config::from_sources(std::path::Path::new("test.toml"), CONFIG, |_| None).expect("config");
     let state = AppState {
         leptos_options: LeptosOptions::builder().output_name("besthub").build(),
         pool: db.pool.clone(),
@@ -49,7 +49,10 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
 #[tokio::test]
 async fn healthz_says_ok_while_the_database_answers() {
     let (app, db) = app().await;
-    assert_eq!(get(&app, "/healthz").await, (StatusCode::OK, "ok".to_owned()));
+    assert_eq!(
+        get(&app, "/healthz").await,
+        (StatusCode::OK, "ok".to_owned())
+    );
     db.pool.close().await;
     let (status, _) = get(&app, "/healthz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -60,7 +63,10 @@ async fn home_lists_demo_articles_in_the_first_response() {
     let (app, _db) = app().await;
     let (status, html) = get(&app, "/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("href=\"/articles/cjk-typography-on-the-web\""), "{html}");
+    assert!(
+        html.contains("href=\"/articles/cjk-typography-on-the-web\""),
+        "{html}"
+    );
     assert!(html.contains("href=\"/articles/sqlite-wal-in-production\""));
     assert!(html.contains("<html lang=\"en\""));
     assert!(html.contains(">BestHub</a>"));
@@ -99,7 +105,10 @@ async fn responses_are_compressed_when_asked() {
         .await
         .expect("response");
     assert_eq!(
-        response.headers().get(header::CONTENT_ENCODING).map(|v| v.as_bytes()),
+        response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.as_bytes()),
         Some(&b"br"[..])
     );
 }

@@ -8,7 +8,10 @@ fn run_import(db_url: &str, args: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_besthub"))
         .arg("import")
         .args(args)
-        .env("BESTHUB_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env(
+            "BESTHUB_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"),
+        )
         .env("BESTHUB_DATABASE_URL", db_url)
         .output()
         .expect("besthub runs")
@@ -46,7 +49,10 @@ fn bad_files_are_reported_by_path_and_field_and_the_rest_import() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "a failed file must fail the run");
     assert!(
-        stderr.contains(&format!("{}: source_url: ", articles.join("b-bad.md").display())),
+        stderr.contains(&format!(
+            "{}: source_url: ",
+            articles.join("b-bad.md").display()
+        )),
         "{stderr}"
     );
     assert_eq!(stdout.trim(), "imported 1, updated 0, failed 1", "{stderr}");
@@ -72,14 +78,20 @@ fn a_bad_config_value_stops_with_one_line_naming_it() {
     let output = Command::new(env!("CARGO_BIN_EXE_besthub"))
         .arg("import")
         .arg("demo")
-        .env("BESTHUB_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env(
+            "BESTHUB_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"),
+        )
         .env("BESTHUB_LISTEN", "not-an-address")
         .output()
         .expect("besthub runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("`listen`") && stderr.contains("not-an-address"), "{stderr}");
+    assert!(
+        stderr.contains("`listen`") && stderr.contains("not-an-address"),
+        "{stderr}"
+    );
 }
 
 #[test]

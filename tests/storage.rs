@@ -58,46 +58,52 @@ contract_test!(ping_answers, |pool: Pool| async move {
     assert!(db::ping(&pool).await);
 });
 
-contract_test!(author_upsert_is_idempotent_and_updates, |pool: Pool| async move {
-    let mut conn = pool.acquire().await.expect("conn");
-    let first = store::upsert_author(&mut conn, &author("ada", "old bio"))
-        .await
-        .expect("insert");
-    let again = store::upsert_author(&mut conn, &author("ada", "new bio"))
-        .await
-        .expect("update");
-    assert_eq!(first, again);
-    let bio: String = sqlx::query_scalar("SELECT bio FROM authors WHERE id = $1")
-        .bind(first)
-        .fetch_one(&mut *conn)
-        .await
-        .expect("bio");
-    assert_eq!(bio, "new bio");
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authors")
-        .fetch_one(&mut *conn)
-        .await
-        .expect("count");
-    assert_eq!(count, 1);
-});
+contract_test!(
+    author_upsert_is_idempotent_and_updates,
+    |pool: Pool| async move {
+        let mut conn = pool.acquire().await.expect("conn");
+        let first = store::upsert_author(&mut conn, &author("ada", "old bio"))
+            .await
+            .expect("insert");
+        let again = store::upsert_author(&mut conn, &author("ada", "new bio"))
+            .await
+            .expect("update");
+        assert_eq!(first, again);
+        let bio: String = sqlx::query_scalar("SELECT bio FROM authors WHERE id = $1")
+            .bind(first)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("bio");
+        assert_eq!(bio, "new bio");
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authors")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("count");
+        assert_eq!(count, 1);
+    }
+);
 
-contract_test!(article_upsert_replaces_by_slug_with_tags, |pool: Pool| async move {
-    let (id, outcome) = insert(&pool, "one", 1_000, &["rust", "sql"]).await;
-    assert_eq!(outcome, Upsert::Inserted);
-    let (again, outcome) = insert(&pool, "one", 2_000, &["sql", "web"]).await;
-    assert_eq!((again, outcome), (id, Upsert::Updated));
-    assert_eq!(store::count_articles(&pool).await.expect("count"), 1);
-    let found = store::find_by_slug(&pool, "one")
-        .await
-        .expect("query")
-        .expect("found");
-    assert_eq!(found.published_at, 2_000);
-    assert_eq!(found.tags, vec!["sql", "web"]);
-    assert_eq!(found.author_handle, "ada");
-    assert!(store::find_by_slug(&pool, "missing")
-        .await
-        .expect("query")
-        .is_none());
-});
+contract_test!(
+    article_upsert_replaces_by_slug_with_tags,
+    |pool: Pool| async move {
+        let (id, outcome) = insert(&pool, "one", 1_000, &["rust", "sql"]).await;
+        assert_eq!(outcome, Upsert::Inserted);
+        let (again, outcome) = insert(&pool, "one", 2_000, &["sql", "web"]).await;
+        assert_eq!((again, outcome), (id, Upsert::Updated));
+        assert_eq!(store::count_articles(&pool).await.expect("count"), 1);
+        let found = store::find_by_slug(&pool, "one")
+            .await
+            .expect("query")
+            .expect("found");
+        assert_eq!(found.published_at, 2_000);
+        assert_eq!(found.tags, vec!["sql", "web"]);
+        assert_eq!(found.author_handle, "ada");
+        assert!(store::find_by_slug(&pool, "missing")
+            .await
+            .expect("query")
+            .is_none());
+    }
+);
 
 contract_test!(listing_is_newest_first_and_paged, |pool: Pool| async move {
     for (slug, at) in [("old", 1_000), ("new", 3_000), ("mid", 2_000)] {
@@ -112,56 +118,62 @@ contract_test!(listing_is_newest_first_and_paged, |pool: Pool| async move {
     assert_eq!(slugs(second), vec!["old"]);
 });
 
-contract_test!(import_writes_good_files_and_nothing_of_bad_ones, |pool: Pool| async move {
-    let outcome = import::import_text(&pool, "good.md", GOOD_FILE).await;
-    assert_eq!(outcome, FileOutcome::Imported("good-file".into()));
-    let found = store::find_by_slug(&pool, "good-file")
-        .await
-        .expect("query")
-        .expect("found");
-    assert_eq!(found.tags, vec!["rust", "sql"]);
-    assert!(found.body_html.contains("<strong>world</strong>"));
+contract_test!(
+    import_writes_good_files_and_nothing_of_bad_ones,
+    |pool: Pool| async move {
+        let outcome = import::import_text(&pool, "good.md", GOOD_FILE).await;
+        assert_eq!(outcome, FileOutcome::Imported("good-file".into()));
+        let found = store::find_by_slug(&pool, "good-file")
+            .await
+            .expect("query")
+            .expect("found");
+        assert_eq!(found.tags, vec!["rust", "sql"]);
+        assert!(found.body_html.contains("<strong>world</strong>"));
 
-    let bad = GOOD_FILE
-        .replace("Good file", "Bad file")
-        .replace("https://example.com/good", "javascript:alert(1)");
-    let outcome = import::import_text(&pool, "bad.md", &bad).await;
-    let FileOutcome::Failed(message) = outcome else {
-        panic!("bad file imported: {outcome:?}");
-    };
-    assert!(message.starts_with("bad.md: source_url: "), "{message}");
-    assert_eq!(store::count_articles(&pool).await.expect("count"), 1);
-    let authors: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authors")
-        .fetch_one(&pool)
-        .await
-        .expect("authors");
-    assert_eq!(authors, 1);
+        let bad = GOOD_FILE
+            .replace("Good file", "Bad file")
+            .replace("https://example.com/good", "javascript:alert(1)");
+        let outcome = import::import_text(&pool, "bad.md", &bad).await;
+        let FileOutcome::Failed(message) = outcome else {
+            panic!("bad file imported: {outcome:?}");
+        };
+        assert!(message.starts_with("bad.md: source_url: "), "{message}");
+        assert_eq!(store::count_articles(&pool).await.expect("count"), 1);
+        let authors: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authors")
+            .fetch_one(&pool)
+            .await
+            .expect("authors");
+        assert_eq!(authors, 1);
 
-    let edited = GOOD_FILE.replace("Hello", "Goodbye");
-    let outcome = import::import_text(&pool, "good.md", &edited).await;
-    assert_eq!(outcome, FileOutcome::Updated("good-file".into()));
-    let found = store::find_by_slug(&pool, "good-file")
-        .await
-        .expect("query")
-        .expect("found");
-    assert!(found.body_html.contains("Goodbye"));
-});
+        let edited = GOOD_FILE.replace("Hello", "Goodbye");
+        let outcome = import::import_text(&pool, "good.md", &edited).await;
+        assert_eq!(outcome, FileOutcome::Updated("good-file".into()));
+        let found = store::find_by_slug(&pool, "good-file")
+            .await
+            .expect("query")
+            .expect("found");
+        assert!(found.body_html.contains("Goodbye"));
+    }
+);
 
-contract_test!(demo_content_seeds_an_empty_database_once, |pool: Pool| async move {
-    let summary = import::seed_demo_if_empty(&pool)
-        .await
-        .expect("seed")
-        .expect("was empty");
-    assert_eq!(summary.failed, 0, "{summary}");
-    assert!(summary.imported >= 4, "{summary}");
-    assert!(import::seed_demo_if_empty(&pool)
-        .await
-        .expect("seed")
-        .is_none());
-    let chinese = store::find_by_slug(&pool, "cjk-typography-on-the-web")
-        .await
-        .expect("query")
-        .expect("chinese demo article");
-    assert_eq!(chinese.lang, "zh");
-    assert!(chinese.reading_minutes >= 2, "{}", chinese.reading_minutes);
-});
+contract_test!(
+    demo_content_seeds_an_empty_database_once,
+    |pool: Pool| async move {
+        let summary = import::seed_demo_if_empty(&pool)
+            .await
+            .expect("seed")
+            .expect("was empty");
+        assert_eq!(summary.failed, 0, "{summary}");
+        assert!(summary.imported >= 4, "{summary}");
+        assert!(import::seed_demo_if_empty(&pool)
+            .await
+            .expect("seed")
+            .is_none());
+        let chinese = store::find_by_slug(&pool, "cjk-typography-on-the-web")
+            .await
+            .expect("query")
+            .expect("chinese demo article");
+        assert_eq!(chinese.lang, "zh");
+        assert!(chinese.reading_minutes >= 2, "{}", chinese.reading_minutes);
+    }
+);

@@ -52,8 +52,8 @@ pub fn count(text: &str) -> TextCounts {
 /// Whole minutes to read `text`, at least one.
 pub fn minutes(text: &str) -> i64 {
     let counts = count(text);
-    let minutes = counts.words as f64 / WORDS_PER_MINUTE
-        + counts.cjk_chars as f64 / CJK_CHARS_PER_MINUTE;
+    let minutes =
+        counts.words as f64 / WORDS_PER_MINUTE + counts.cjk_chars as f64 / CJK_CHARS_PER_MINUTE;
     (minutes.ceil() as i64).max(1)
 }
 
@@ -73,7 +73,13 @@ mod tests {
     fn chinese_counts_characters_not_spaces() {
         // 1,000 Han characters with no spaces at all: two minutes, not "one word".
         let text = "数据库".repeat(333) + "库";
-        assert_eq!(count(&text), TextCounts { words: 0, cjk_chars: 1000 });
+        assert_eq!(
+            count(&text),
+            TextCounts {
+                words: 0,
+                cjk_chars: 1000
+            }
+        );
         assert_eq!(minutes(&text), 2);
     }
 
@@ -82,7 +88,13 @@ mod tests {
         // 230 English words (1 min) + 1,000 CJK characters (2 min) = 3 min.
         let text = format!("{} {}", "SQLite ".repeat(230), "写入".repeat(500));
         let counts = count(&text);
-        assert_eq!(counts, TextCounts { words: 230, cjk_chars: 1000 });
+        assert_eq!(
+            counts,
+            TextCounts {
+                words: 230,
+                cjk_chars: 1000
+            }
+        );
         assert_eq!(minutes(&text), 3);
     }
 

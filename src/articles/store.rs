@@ -159,7 +159,11 @@ pub async fn count_articles(pool: &Pool) -> sqlx::Result<i64> {
 }
 
 /// Newest articles first, `limit` of them after skipping `offset`.
-pub async fn list_newest(pool: &Pool, limit: i64, offset: i64) -> sqlx::Result<Vec<ArticleListItem>> {
+pub async fn list_newest(
+    pool: &Pool,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ArticleListItem>> {
     sqlx::query_as(
         "SELECT a.slug, a.title, a.summary, a.published_at, a.reading_minutes,
                 au.name AS author_name, au.handle AS author_handle

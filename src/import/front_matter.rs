@@ -55,8 +55,18 @@ pub fn parse_article(text: &str) -> Result<ImportedArticle, FieldError> {
     let (yaml, body) = split_front_matter(text)?;
     let map: Mapping = match serde_yaml::from_str::<Value>(yaml) {
         Ok(Value::Mapping(map)) => map,
-        Ok(_) => return Err(FieldError::new("front matter", "must be a YAML mapping of keys to values")),
-        Err(err) => return Err(FieldError::new("front matter", format!("is not valid YAML: {err}"))),
+        Ok(_) => {
+            return Err(FieldError::new(
+                "front matter",
+                "must be a YAML mapping of keys to values",
+            ))
+        }
+        Err(err) => {
+            return Err(FieldError::new(
+                "front matter",
+                format!("is not valid YAML: {err}"),
+            ))
+        }
     };
     for key in map.keys() {
         match key.as_str() {
@@ -81,7 +91,10 @@ pub fn parse_article(text: &str) -> Result<ImportedArticle, FieldError> {
     let slug = match optional_string(&map, "slug")? {
         Some(slug) => validate_slug(slug.trim()).map_err(|p| FieldError::new("slug", p))?,
         None => validate_slug(&slugify(&title)).map_err(|_| {
-            FieldError::new("slug", "cannot be made from the title; add a `slug` of a-z, 0-9 and -")
+            FieldError::new(
+                "slug",
+                "cannot be made from the title; add a `slug` of a-z, 0-9 and -",
+            )
         })?,
     };
     let lang = match optional_string(&map, "lang")? {
@@ -92,8 +105,12 @@ pub fn parse_article(text: &str) -> Result<ImportedArticle, FieldError> {
         return Err(FieldError::new("body", "is empty"));
     }
 
-    let author_handle = validate_slug(&slugify(&author_name))
-        .map_err(|_| FieldError::new("author", "must contain letters or digits we can make a handle from"))?;
+    let author_handle = validate_slug(&slugify(&author_name)).map_err(|_| {
+        FieldError::new(
+            "author",
+            "must contain letters or digits we can make a handle from",
+        )
+    })?;
     let rendered = render_markdown(body);
     Ok(ImportedArticle {
         author: NewAuthor {
@@ -117,7 +134,12 @@ pub fn parse_article(text: &str) -> Result<ImportedArticle, FieldError> {
 }
 
 fn split_front_matter(text: &str) -> Result<(&str, &str), FieldError> {
-    let missing = || FieldError::new("front matter", "missing: the file must start with a line `---`");
+    let missing = || {
+        FieldError::new(
+            "front matter",
+            "missing: the file must start with a line `---`",
+        )
+    };
     let rest = text
         .strip_prefix("---\n")
         .or_else(|| text.strip_prefix("---\r\n"))
@@ -129,7 +151,10 @@ fn split_front_matter(text: &str) -> Result<(&str, &str), FieldError> {
         }
         offset += line.len();
     }
-    Err(FieldError::new("front matter", "not closed: add a line `---` after it"))
+    Err(FieldError::new(
+        "front matter",
+        "not closed: add a line `---` after it",
+    ))
 }
 
 fn optional_string(map: &Mapping, key: &str) -> Result<Option<String>, FieldError> {
@@ -148,7 +173,10 @@ fn required_line(map: &Mapping, key: &str, max: usize) -> Result<String, FieldEr
         return Err(FieldError::new(key, "is empty"));
     }
     if value.chars().count() > max {
-        return Err(FieldError::new(key, format!("is longer than {max} characters")));
+        return Err(FieldError::new(
+            key,
+            format!("is longer than {max} characters"),
+        ));
     }
     if value.chars().any(|c| c.is_control() && c != '\n') {
         return Err(FieldError::new(key, "contains control characters"));
@@ -193,7 +221,12 @@ fn parse_tags(map: &Mapping) -> Result<Vec<String>, FieldError> {
     let items = match map.get("tags") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Sequence(items)) => items,
-        Some(_) => return Err(FieldError::new("tags", "must be a list, e.g. [rust, databases]")),
+        Some(_) => {
+            return Err(FieldError::new(
+                "tags",
+                "must be a list, e.g. [rust, databases]",
+            ))
+        }
     };
     let mut tags: Vec<String> = Vec::new();
     for item in items {
@@ -207,9 +240,15 @@ fn parse_tags(map: &Mapping) -> Result<Vec<String>, FieldError> {
             return Err(FieldError::new("tags", "contains an empty tag"));
         }
         if tag.chars().count() > 40 {
-            return Err(FieldError::new("tags", format!("{raw:?} is longer than 40 characters")));
+            return Err(FieldError::new(
+                "tags",
+                format!("{raw:?} is longer than 40 characters"),
+            ));
         }
-        if !tag.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '+')) {
+        if !tag
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '+'))
+        {
             return Err(FieldError::new(
                 "tags",
                 format!("{raw:?} may only contain letters, digits, '-', '.' and '+'"),
@@ -229,20 +268,30 @@ fn parse_tags(map: &Mapping) -> Result<Vec<String>, FieldError> {
 /// other scripts are transliterated first ("Tomás" → "tomas").
 pub fn slugify(text: &str) -> String {
     let mut slug = String::new();
-    for c in deunicode::deunicode(text).chars().flat_map(char::to_lowercase) {
+    for c in deunicode::deunicode(text)
+        .chars()
+        .flat_map(char::to_lowercase)
+    {
         if c.is_ascii_alphanumeric() {
             slug.push(c);
         } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');
         }
     }
-    slug.trim_end_matches('-').chars().take(80).collect::<String>().trim_end_matches('-').to_owned()
+    slug.trim_end_matches('-')
+        .chars()
+        .take(80)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
 }
 
 fn validate_slug(slug: &str) -> Result<String, String> {
     let ok = !slug.is_empty()
         && slug.len() <= 100
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--");
@@ -260,11 +309,14 @@ fn validate_lang(lang: &str) -> Result<String, String> {
     let primary_ok = parts
         .next()
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    let rest_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
     if primary_ok && rest_ok {
         Ok(lang.to_owned())
     } else {
-        Err(format!("{lang:?} is not a language tag such as en, zh or zh-Hans"))
+        Err(format!(
+            "{lang:?} is not a language tag such as en, zh or zh-Hans"
+        ))
     }
 }
 
@@ -303,13 +355,28 @@ Body text here.
     fn each_problem_names_its_field() {
         let field = |r: Result<ImportedArticle, FieldError>| r.unwrap_err().field;
         assert_eq!(field(with("title: \"Hello, SQLite\"\n", "")), "title");
-        assert_eq!(field(with("https://example.com/a", "javascript:alert(1)")), "source_url");
-        assert_eq!(field(with("https://example.com/a", "ftp://example.com/a")), "source_url");
+        assert_eq!(
+            field(with("https://example.com/a", "javascript:alert(1)")),
+            "source_url"
+        );
+        assert_eq!(
+            field(with("https://example.com/a", "ftp://example.com/a")),
+            "source_url"
+        );
         assert_eq!(field(with("2026-03-17", "17/03/2026")), "published");
         assert_eq!(field(with("[Rust, ' databases ', rust]", "rust")), "tags");
-        assert_eq!(field(with("[Rust, ' databases ', rust]", "[\"a b\"]")), "tags");
-        assert_eq!(field(with("published:", "lang: \"en us\"\npublished:")), "lang");
-        assert_eq!(field(with("published:", "colour: red\npublished:")), "colour");
+        assert_eq!(
+            field(with("[Rust, ' databases ', rust]", "[\"a b\"]")),
+            "tags"
+        );
+        assert_eq!(
+            field(with("published:", "lang: \"en us\"\npublished:")),
+            "lang"
+        );
+        assert_eq!(
+            field(with("published:", "colour: red\npublished:")),
+            "colour"
+        );
         assert_eq!(field(with("Body text here.\n", "")), "body");
         assert_eq!(field(parse_article("no front matter")), "front matter");
         assert_eq!(field(parse_article("---\ntitle: x\n")), "front matter");
@@ -321,7 +388,11 @@ Body text here.
         assert_eq!(derived.article.slug, "zhong-wen-biao-ti");
         let err = with("\"Hello, SQLite\"", "\"!!!\"").unwrap_err();
         assert_eq!(err.field, "slug");
-        let ok = with("title: \"Hello, SQLite\"", "title: 中文标题\nslug: zh-title\nlang: zh").expect("valid");
+        let ok = with(
+            "title: \"Hello, SQLite\"",
+            "title: 中文标题\nslug: zh-title\nlang: zh",
+        )
+        .expect("valid");
         assert_eq!(ok.article.slug, "zh-title");
         assert_eq!(ok.article.lang, "zh");
     }

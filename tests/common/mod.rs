@@ -23,9 +23,11 @@ impl TestDb {
         self.pool.close().await;
         if let Some((admin_url, schema)) = &self.pg_schema {
             if let Ok(admin) = connect_admin(admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                    .execute(&admin)
-                    .await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
+                .execute(&admin)
+                .await;
                 admin.close().await;
             }
         }

@@ -1,0 +1,70 @@
+# BestHub: `make run` serves the site with demo content, `make test` runs every test.
+# Both install what is missing first and are quiet when nothing is.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+# Build output lives outside the clone so fresh clones (CI) reuse a warm cache.
+export CARGO_TARGET_DIR ?= /var/tmp/besthub/target
+TOOLS_DIR ?= /var/tmp/besthub/tools
+CARGO_LEPTOS_VERSION := 0.3.10
+# Must equal the wasm-bindgen crate version pinned in Cargo.toml / Cargo.lock.
+WASM_BINDGEN_VERSION := 0.2.129
+
+# The pinned wasm-bindgen CLI and the npm binaryen's wasm-opt come before anything else.
+export PATH := $(TOOLS_DIR)/bin:$(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+# What the server binary needs to find the built site (cargo-leptos sets these itself).
+SITE_ENV := LEPTOS_SITE_ROOT=$(CURDIR)/target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_OUTPUT_NAME=besthub LEPTOS_ENV=PROD
+
+.PHONY: run test setup build fmt lint unit e2e wasm-target cargo-leptos wasm-bindgen node-deps chromium
+
+## run: build the release site and serve it on BESTHUB_LISTEN (default 127.0.0.1:3000).
+run: setup build
+	@echo "Serving on http://$${BESTHUB_LISTEN:-127.0.0.1:3000} (Ctrl-C to stop)"
+	@$(SITE_ENV) exec "$(CARGO_TARGET_DIR)/release/besthub" serve
+
+## test: formatting, lints (ssr and hydrate), Rust tests, release build, Playwright.
+test: setup fmt lint unit build e2e
+
+setup: wasm-target cargo-leptos wasm-bindgen node-deps chromium
+
+build:
+	@cargo leptos build --release
+
+fmt:
+	cargo fmt --all -- --check
+
+lint:
+	cargo clippy --all-targets --features ssr -- -D warnings
+	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	@if [ -z "$${BESTHUB_TEST_PG_URL:-}" ]; then echo "note: BESTHUB_TEST_PG_URL is not set; storage tests run on SQLite only"; fi
+	cargo test --features ssr
+
+e2e:
+	cd end2end && npx playwright test
+
+wasm-target:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+cargo-leptos:
+	@cargo leptos --version 2>/dev/null | grep -qF "$(CARGO_LEPTOS_VERSION)" || \
+		cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
+
+wasm-bindgen:
+	@"$(TOOLS_DIR)/bin/wasm-bindgen" --version 2>/dev/null | grep -qF "$(WASM_BINDGEN_VERSION)" || \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked --root "$(TOOLS_DIR)"
+
+node-deps: end2end/node_modules/.installed
+
+end2end/node_modules/.installed: end2end/package-lock.json
+	@cd end2end && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+chromium:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
