@@ -5,6 +5,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::accounts::{AuthProvider, SignInPage, SignUpPage};
 use crate::articles::{ArticlePage, HomePage};
 use crate::site::{provide_site_info, Footer, Header, NotFound};
 
@@ -41,14 +42,18 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/besthub.css" />
         <Title formatter=|text: String| format!("{text} · BestHub") />
         <Router>
-            <Header />
-            <main id="main" class="main">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/articles/:slug") view=ArticlePage ssr=SsrMode::Async />
-                </Routes>
-            </main>
-            <Footer />
+            <AuthProvider>
+                <Header />
+                <main id="main" class="main">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                        <Route path=path!("/articles/:slug") view=ArticlePage ssr=SsrMode::Async />
+                        <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                        <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+                <Footer />
+            </AuthProvider>
         </Router>
     }
 }

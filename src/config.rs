@@ -21,6 +21,8 @@ const KEYS: &[&str] = &[
     "republication_notice",
     "body_limit_bytes",
     "log_filter",
+    "trusted_proxies",
+    "signups_per_hour",
 ];
 
 /// The validated runtime configuration.
@@ -42,6 +44,10 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// `tracing` filter directive, e.g. `info,besthub=debug`.
     pub log_filter: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; nobody else's is.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Sign-ups allowed per client address per hour.
+    pub signups_per_hour: i64,
 }
 
 /// A configuration problem, phrased for the person starting the server.
@@ -203,6 +209,19 @@ impl Config {
                 .map(|_| v.to_owned())
                 .map_err(|e| e.to_string())
         })?;
+        let trusted_proxies = raw.parse("trusted_proxies", Some(""), |v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse().map_err(|_| format!("{p:?} is not an IP address")))
+                .collect()
+        })?;
+        let signups_per_hour = raw.parse("signups_per_hour", Some("60"), |v| {
+            match v.trim().parse::<i64>() {
+                Ok(n) if n >= 60 => Ok(n),
+                _ => Err("expected a whole number of at least 60".to_owned()),
+            }
+        })?;
         Ok(Self {
             listen,
             database_url,
@@ -212,6 +231,8 @@ impl Config {
             republication_notice,
             body_limit_bytes,
             log_filter,
+            trusted_proxies,
+            signups_per_hour,
         })
     }
 
@@ -311,6 +332,10 @@ republication_notice = "Republished with permission."
         assert_eq!(config.public_url, "https://besthub.example");
         assert!(config.is_https());
         assert_eq!(config.body_limit_bytes, 2048);
+        let config = load(MINIMAL, &[("BESTHUB_TRUSTED_PROXIES", "10.0.0.1, ::1")]).expect("valid");
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(load(MINIMAL, &[("BESTHUB_TRUSTED_PROXIES", "proxy")]).is_err());
+        assert!(load(MINIMAL, &[("BESTHUB_SIGNUPS_PER_HOUR", "5")]).is_err());
     }
 
     #[test]

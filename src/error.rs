@@ -20,14 +20,9 @@ pub enum AppError {
     /// The signed-in reader may not do this.
     #[error("You are not allowed to do that")]
     Forbidden,
-    /// Input that failed validation; `field` names the form field it belongs beside.
-    #[error("{message}")]
-    Invalid {
-        /// The form field the message belongs to.
-        field: String,
-        /// A message fit to show beside that field.
-        message: String,
-    },
+    /// Input that failed validation, with a message for each field at fault.
+    #[error("{}", .0.summary())]
+    Invalid(FormErrors),
     /// Something failed on the server; the details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -37,11 +32,25 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// An [`AppError::Invalid`] for `field`.
+    /// An [`AppError::Invalid`] with one message for `field`.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            field: field.into(),
-            message: message.into(),
+        Self::Invalid(FormErrors::default().with(field, message))
+    }
+
+    /// The message for `field`, when this is a validation error about it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid(errors) => errors.message(field).map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    /// A value the reader typed into `field`, sent back so a form posted without JavaScript
+    /// can show it again.
+    pub fn kept_value(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid(errors) => errors.kept(field).map(str::to_owned),
+            _ => None,
         }
     }
 
@@ -65,9 +74,62 @@ impl AppError {
             Self::NotFound => 404,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
-            Self::Invalid { .. } => 422,
+            Self::Invalid(_) => 422,
             Self::Internal | Self::Transport(_) => 500,
         }
+    }
+}
+
+/// Validation messages by form field, plus the (non-secret) values the reader typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormErrors {
+    /// `(field, message)` pairs in form order; the field `form` is about the whole form.
+    pub messages: Vec<(String, String)>,
+    /// `(field, value)` pairs to put back into the form. Never passwords.
+    pub kept: Vec<(String, String)>,
+}
+
+impl FormErrors {
+    /// Adds a message for `field`.
+    pub fn with(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.messages.push((field.into(), message.into()));
+        self
+    }
+
+    /// Records what the reader typed into `field`.
+    pub fn keep(mut self, field: impl Into<String>, value: impl Into<String>) -> Self {
+        self.kept.push((field.into(), value.into()));
+        self
+    }
+
+    /// Whether there is no message.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// The message for `field`.
+    pub fn message(&self, field: &str) -> Option<&str> {
+        self.messages
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// The kept value of `field`.
+    pub fn kept(&self, field: &str) -> Option<&str> {
+        self.kept
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All messages in one line.
+    pub fn summary(&self) -> String {
+        self.messages
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

@@ -6,6 +6,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod app;
 pub mod articles;
 pub mod error;

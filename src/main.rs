@@ -24,6 +24,20 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Give the account with this email the admin role.
+    GrantAdmin {
+        /// The account's email address.
+        email: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -61,6 +75,34 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 } else {
                     ExitCode::SUCCESS
+                }
+            }
+            Command::User {
+                command: UserCommand::GrantAdmin { email },
+            } => {
+                init_tracing("warn");
+                let email = match besthub::accounts::domain::Email::parse(&email) {
+                    Ok(email) => email,
+                    Err(why) => return fail(&format!("{email:?}: {why}")),
+                };
+                let pool = match besthub::db::connect(&config.database_url, 1).await {
+                    Ok(pool) => pool,
+                    Err(err) => return fail(&err),
+                };
+                let result = besthub::accounts::store::set_role(
+                    &pool,
+                    email.as_str(),
+                    besthub::accounts::Role::Admin,
+                )
+                .await;
+                pool.close().await;
+                match result {
+                    Ok(true) => {
+                        println!("{} is now an admin", email.as_str());
+                        ExitCode::SUCCESS
+                    }
+                    Ok(false) => fail(&format!("no account has the email {}", email.as_str())),
+                    Err(err) => fail(&format!("database: {err}")),
                 }
             }
         }

@@ -12,6 +12,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts::{session, store as account_store};
 use crate::app::{shell, App};
 use crate::config::Config;
 use crate::db::{self, Pool};
@@ -55,6 +56,14 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(|| (), shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::session_middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::csrf_middleware,
+        ))
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -99,16 +108,35 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             source,
         })?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|source| ServeError::Io {
-            addr: addr.to_string(),
-            source,
-        })?;
+    spawn_session_sweeper(pool.clone());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|source| ServeError::Io {
+        addr: addr.to_string(),
+        source,
+    })?;
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes expired sessions once an hour so the table does not grow without bound.
+fn spawn_session_sweeper(pool: Pool) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            match account_store::delete_expired_sessions(&pool, db::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "expired sessions removed"),
+                Err(err) => tracing::warn!(error = %err, "expired session sweep failed"),
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

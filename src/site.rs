@@ -72,6 +72,7 @@ pub fn Header() -> impl IntoView {
                     view! { <a class="brand" href="/">{name}</a> }
                 })}
             </Suspense>
+            <crate::accounts::AccountMenu />
         </header>
     }
 }

@@ -3,34 +3,12 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use besthub::config::Config;
-use besthub::state::AppState;
-use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
 
-const CONFIG: &str = r#"
-contact_email = "takedown@example.com"
-republication_notice = "Republished for testing."
-body_limit_bytes = 4096
-"#;
-
 async fn app() -> (axum::Router, common::TestDb) {
-    let db = common::sqlite().await;
-    besthub::import::seed_demo_if_empty(&db.pool)
-        .await
-        .expect("seed");
-    let config =
-        Config::from_sources(std::path::Path::new("test.toml"), CONFIG, |_| None).expect("config");
-    let state = AppState {
-        leptos_options: LeptosOptions::builder().output_name("besthub").build(),
-        pool: db.pool.clone(),
-        config: Arc::new(config),
-    };
-    (besthub::server::router(state), db)
+    common::test_app("body_limit_bytes = 4096").await
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {

@@ -177,3 +177,130 @@ contract_test!(
         assert!(chinese.reading_minutes >= 2, "{}", chinese.reading_minutes);
     }
 );
+
+mod accounts {
+    use super::*;
+    use besthub::accounts::store::{self as users, CreateUserError};
+    use besthub::accounts::Role;
+
+    contract_test!(users_are_unique_by_email, |pool: Pool| async move {
+        let id = users::create_user(&pool, "ada@example.com", "Ada", "hash", 1)
+            .await
+            .expect("created");
+        let taken = users::create_user(&pool, "ada@example.com", "Other", "hash", 2).await;
+        assert!(
+            matches!(taken, Err(CreateUserError::EmailTaken)),
+            "{taken:?}"
+        );
+        let found = users::find_user_by_email(&pool, "ada@example.com")
+            .await
+            .expect("query")
+            .expect("found");
+        assert_eq!((found.id, found.name.as_str()), (id, "Ada"));
+        assert_eq!(found.current_user().role, Role::Reader);
+        assert!(users::set_role(&pool, "ada@example.com", Role::Admin)
+            .await
+            .expect("grant"));
+        assert!(!users::set_role(&pool, "nobody@example.com", Role::Admin)
+            .await
+            .expect("grant"));
+        let found = users::find_user_by_email(&pool, "ada@example.com")
+            .await
+            .expect("query")
+            .expect("found");
+        assert_eq!(found.current_user().role, Role::Admin);
+    });
+
+    contract_test!(sessions_expire_slide_and_end, |pool: Pool| async move {
+        let user = users::create_user(&pool, "ada@example.com", "Ada", "hash", 1)
+            .await
+            .expect("created");
+        users::create_session(&pool, "h1", user, 1_000, 2_000)
+            .await
+            .expect("session");
+        let (found, expires) = users::find_session(&pool, "h1", 1_500)
+            .await
+            .expect("query")
+            .expect("live");
+        assert_eq!((found.id, expires), (user, 2_000));
+        assert!(users::find_session(&pool, "h1", 2_000)
+            .await
+            .expect("query")
+            .is_none());
+        users::extend_session(&pool, "h1", 5_000)
+            .await
+            .expect("extend");
+        assert!(users::find_session(&pool, "h1", 4_000)
+            .await
+            .expect("query")
+            .is_some());
+        users::create_session(&pool, "h2", user, 1_000, 1_500)
+            .await
+            .expect("session");
+        assert_eq!(
+            users::delete_expired_sessions(&pool, 3_000)
+                .await
+                .expect("sweep"),
+            1
+        );
+        users::delete_session(&pool, "h1").await.expect("delete");
+        assert!(users::find_session(&pool, "h1", 4_000)
+            .await
+            .expect("query")
+            .is_none());
+    });
+
+    contract_test!(fifth_failure_in_the_window_locks, |pool: Pool| async move {
+        let user = users::create_user(&pool, "ada@example.com", "Ada", "hash", 1)
+            .await
+            .expect("created");
+        let window = 15 * 60 * 1000;
+        // An old failure outside the window does not count.
+        users::record_failed_sign_in(&pool, user, 0, 5, window, window)
+            .await
+            .expect("failure");
+        let mut now = window + 10;
+        for _ in 0..4 {
+            now += 1;
+            let locked = users::record_failed_sign_in(&pool, user, now, 5, window, window)
+                .await
+                .expect("failure");
+            assert_eq!(locked, None);
+        }
+        let locked = users::record_failed_sign_in(&pool, user, now + 1, 5, window, window)
+            .await
+            .expect("failure");
+        assert_eq!(locked, Some(now + 1 + window));
+        let found = users::find_user_by_email(&pool, "ada@example.com")
+            .await
+            .expect("query")
+            .expect("found");
+        assert_eq!(found.locked_until, Some(now + 1 + window));
+        users::clear_failed_sign_ins(&pool, user)
+            .await
+            .expect("clear");
+    });
+
+    contract_test!(
+        rate_limits_count_within_the_window,
+        |pool: Pool| async move {
+            for at in 0..3 {
+                assert!(
+                    users::take_rate_limit(&pool, "signup:1.2.3.4", 100 + at, 0, 3)
+                        .await
+                        .expect("take")
+                );
+            }
+            assert!(!users::take_rate_limit(&pool, "signup:1.2.3.4", 104, 0, 3)
+                .await
+                .expect("take"));
+            assert!(users::take_rate_limit(&pool, "signup:5.6.7.8", 104, 0, 3)
+                .await
+                .expect("other bucket"));
+            // Later, the old events fall out of the window.
+            assert!(users::take_rate_limit(&pool, "signup:1.2.3.4", 500, 200, 3)
+                .await
+                .expect("take"));
+        }
+    );
+}

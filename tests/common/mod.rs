@@ -5,7 +5,15 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use besthub::config::Config;
 use besthub::db::{self, Pool};
+use besthub::state::AppState;
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
 
 /// A database that lives as long as the test.
 pub struct TestDb {
@@ -114,4 +122,69 @@ macro_rules! contract_test {
             }
         }
     };
+}
+
+/// The app's router on a fresh SQLite database with the demo content, configured by
+/// `config` (TOML text; the two required keys are added).
+pub async fn test_app(config: &str) -> (axum::Router, TestDb) {
+    let db = sqlite().await;
+    besthub::import::seed_demo_if_empty(&db.pool)
+        .await
+        .expect("seed");
+    let text = format!(
+        "contact_email = \"takedown@example.com\"\nrepublication_notice = \"Republished for testing.\"\n{config}"
+    );
+    let config =
+        Config::from_sources(std::path::Path::new("test.toml"), &text, |_| None).expect("config");
+    let state = AppState {
+        leptos_options: LeptosOptions::builder().output_name("besthub").build(),
+        pool: db.pool.clone(),
+        config: Arc::new(config),
+    };
+    (besthub::server::router(state), db)
+}
+
+/// A response's status, headers and body text.
+pub struct Reply {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body as text.
+    pub body: String,
+}
+
+impl Reply {
+    /// Every `Set-Cookie` value.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The value the response sets for cookie `name`, if any.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies().into_iter().find_map(|c| {
+            let (pair, _) = c.split_once(';').unwrap_or((&c, ""));
+            let (n, v) = pair.split_once('=')?;
+            (n == name).then(|| v.to_owned())
+        })
+    }
+}
+
+/// Sends `request` to `app`.
+pub async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }

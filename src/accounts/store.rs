@@ -1,0 +1,248 @@
+//! Users, sessions, sign-in failures and rate-limit events. Every function takes its pool.
+
+use super::{CurrentUser, Role};
+use crate::db::Pool;
+
+/// A user row as sign-in needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRecord {
+    /// Row id.
+    pub id: i64,
+    /// Normalised email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// PHC-format argon2id hash.
+    pub password_hash: String,
+    /// `reader` or `admin`.
+    pub role: String,
+    /// Sign-in refused until then (ms since the epoch), after too many failures.
+    pub locked_until: Option<i64>,
+}
+
+impl UserRecord {
+    /// The public view of this user.
+    pub fn current_user(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            name: self.name.clone(),
+            role: Role::from_db(&self.role),
+        }
+    }
+}
+
+/// Why a user could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    /// Another account has this email.
+    #[error("email already registered")]
+    EmailTaken,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Creates a reader account; the email must be normalised already.
+pub async fn create_user(
+    pool: &Pool,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<i64, CreateUserError> {
+    let result = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, role, created_at)
+         VALUES ($1, $2, $3, 'reader', $4) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(pool)
+    .await;
+    match result {
+        Ok(id) => Ok(id),
+        Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+            Err(CreateUserError::EmailTaken)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The user with this (normalised) email.
+pub async fn find_user_by_email(pool: &Pool, email: &str) -> sqlx::Result<Option<UserRecord>> {
+    sqlx::query_as(
+        "SELECT id, email, name, password_hash, role, locked_until FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Sets a user's role; returns whether a user with that email exists.
+pub async fn set_role(pool: &Pool, email: &str, role: Role) -> sqlx::Result<bool> {
+    let result = sqlx::query("UPDATE users SET role = $1 WHERE email = $2")
+        .bind(role.as_db())
+        .bind(email)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Records a failed sign-in and, when it makes `max_failures` within `window_ms`, locks the
+/// account until `now + lock_ms`. Returns the lock end if the account is now locked.
+pub async fn record_failed_sign_in(
+    pool: &Pool,
+    user_id: i64,
+    now: i64,
+    max_failures: i64,
+    window_ms: i64,
+    lock_ms: i64,
+) -> sqlx::Result<Option<i64>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES ($1, $2)")
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let failures: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE user_id = $1 AND at > $2")
+            .bind(user_id)
+            .bind(now - window_ms)
+            .fetch_one(&mut *tx)
+            .await?;
+    let locked = if failures >= max_failures {
+        let until = now + lock_ms;
+        sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+            .bind(until)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        // The lock replaces the count: after it ends the reader gets a fresh set of tries.
+        sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        Some(until)
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok(locked)
+}
+
+/// Forgets failed sign-ins after a successful one.
+pub async fn clear_failed_sign_ins(pool: &Pool, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1")
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Stores a new session (only the hash of its id).
+pub async fn create_session(
+    pool: &Pool,
+    id_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The user of an unexpired session, with the session's expiry.
+pub async fn find_session(
+    pool: &Pool,
+    id_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<(CurrentUser, i64)>> {
+    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT u.id, u.name, u.role, s.expires_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(id, name, role, expires_at)| {
+        (
+            CurrentUser {
+                id,
+                name,
+                role: Role::from_db(&role),
+            },
+            expires_at,
+        )
+    }))
+}
+
+/// Moves a session's expiry (sliding expiry).
+pub async fn extend_session(pool: &Pool, id_hash: &str, expires_at: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id_hash = $2")
+        .bind(expires_at)
+        .bind(id_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes one session (sign-out).
+pub async fn delete_session(pool: &Pool, id_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes sessions that have expired; returns how many.
+pub async fn delete_expired_sessions(pool: &Pool, now: i64) -> sqlx::Result<u64> {
+    let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Records an event in `bucket` unless `limit` events already happened since `since`;
+/// returns whether the event was allowed.
+pub async fn take_rate_limit(
+    pool: &Pool,
+    bucket: &str,
+    now: i64,
+    since: i64,
+    limit: i64,
+) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM rate_limit_events WHERE bucket = $1 AND at <= $2")
+        .bind(bucket)
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limit_events WHERE bucket = $1")
+        .bind(bucket)
+        .fetch_one(&mut *tx)
+        .await?;
+    if used >= limit {
+        tx.commit().await?;
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO rate_limit_events (bucket, at) VALUES ($1, $2)")
+        .bind(bucket)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
