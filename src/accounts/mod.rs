@@ -425,6 +425,32 @@ where
     })
 }
 
+/// The message about the whole form (or a failure that is about no field), read out when it
+/// appears.
+#[component]
+fn FormMessage(error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert">
+            {move || {
+                error
+                    .get()
+                    .and_then(|e| match e {
+                        AppError::Invalid(_) => e.field_message("form"),
+                        other => Some(other.to_string()),
+                    })
+            }}
+        </p>
+    }
+}
+
+/// `page` carrying `next` along, when there is one.
+fn with_next(page: &str, next: Option<String>) -> String {
+    match next {
+        Some(next) => format!("{page}?next={}", percent_encode(&next)),
+        None => page.to_owned(),
+    }
+}
+
 /// `/signin`.
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -433,21 +459,13 @@ pub fn SignInPage() -> impl IntoView {
     let error = action_error(auth.sign_in);
     // What the reader typed, echoed by the server after a form post without JavaScript.
     let kept_email = error.get_untracked().and_then(|e| e.kept_value("email"));
-    let signup_href = move || match next.get() {
-        Some(next) => format!("/signup?next={}", percent_encode(&next)),
-        None => "/signup".to_owned(),
-    };
+    let signup_href = move || with_next("/signup", next.get());
     view! {
         <Title text="Sign in" />
         <div class="account-page">
             <h1>"Sign in"</h1>
             <ActionForm action=auth.sign_in attr:class="account-form" attr:novalidate=true>
-                <p class="form-error" role="alert">
-                    {move || error.get().and_then(|e| e.field_message("form").or_else(|| match e {
-                        AppError::Invalid(_) => None,
-                        other => Some(other.to_string()),
-                    }))}
-                </p>
+                <FormMessage error />
                 <Field name="email" label="Email" kind="email" autocomplete="username" id="signin" error value=kept_email.unwrap_or_default() />
                 <Field name="password" label="Password" kind="password" autocomplete="current-password" id="signin" error />
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
@@ -472,21 +490,13 @@ pub fn SignUpPage() -> impl IntoView {
             .and_then(|e| e.kept_value(field))
             .unwrap_or_default()
     };
-    let signin_href = move || match next.get() {
-        Some(next) => format!("/signin?next={}", percent_encode(&next)),
-        None => "/signin".to_owned(),
-    };
+    let signin_href = move || with_next("/signin", next.get());
     view! {
         <Title text="Create an account" />
         <div class="account-page">
             <h1>"Create an account"</h1>
             <ActionForm action=auth.sign_up attr:class="account-form" attr:novalidate=true>
-                <p class="form-error" role="alert">
-                    {move || error.get().and_then(|e| e.field_message("form").or_else(|| match e {
-                        AppError::Invalid(_) => None,
-                        other => Some(other.to_string()),
-                    }))}
-                </p>
+                <FormMessage error />
                 <Field name="name" label="Name" kind="text" autocomplete="name" id="signup" error value=kept("name") />
                 <Field name="email" label="Email" kind="email" autocomplete="email" id="signup" error value=kept("email") />
                 <Field name="password" label="Password" kind="password" autocomplete="new-password" id="signup" error hint="At least 8 characters." />
