@@ -28,6 +28,9 @@ pub enum ServeError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Db(#[from] db::DbError),
+    /// Re-rendering stored articles failed.
+    #[error("re-rendering articles: {0}")]
+    Rerender(sqlx::Error),
     /// Importing the demo content failed.
     #[error("demo content: {0}")]
     Demo(sqlx::Error),
@@ -48,6 +51,10 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/articles/{slug}/source",
+            get(crate::articles::source::source_redirect),
+        )
         .leptos_routes_with_context(&state, routes, || (), {
             let options = options.clone();
             move || shell(options.clone())
@@ -84,6 +91,14 @@ async fn healthz(State(pool): State<Pool>) -> (StatusCode, &'static str) {
 /// or SIGTERM, finishing requests in flight before returning.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let pool = db::connect(&config.database_url, 16).await?;
+    match crate::articles::store::rerender_stale(&pool).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            articles = n,
+            "re-rendered articles for the current renderer"
+        ),
+        Err(err) => return Err(ServeError::Rerender(err)),
+    }
     if let Some(summary) = import::seed_demo_if_empty(&pool)
         .await
         .map_err(ServeError::Demo)?

@@ -15,6 +15,8 @@ pub struct SiteInfo {
     pub contact_email: String,
     /// Text of the republication notice.
     pub republication_notice: String,
+    /// Public base URL, for canonical links.
+    pub public_url: String,
 }
 
 /// The site's identity, from the runtime configuration.
@@ -25,6 +27,7 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
         site_name: state.config.site_name.clone(),
         contact_email: state.config.contact_email.clone(),
         republication_notice: state.config.republication_notice.clone(),
+        public_url: state.config.public_url.clone(),
     })
 }
 

@@ -105,3 +105,166 @@ async fn oversized_bodies_are_refused() {
         .expect("response");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn article_sections_come_in_contract_order() {
+    let (app, _db) = app().await;
+    let (status, html) = get(&app, "/articles/sqlite-wal-in-production").await;
+    assert_eq!(status, StatusCode::OK);
+    let order = [
+        "<h1>",
+        "min read",
+        "class=\"prose\"",
+        ">Original Source</h2>",
+        "Sign in to view source",
+        ">Republication Notice</h2>",
+        "aria-label=\"Tags\"",
+        ">Written by</h2>",
+        "Sign in to follow",
+        ">Reader feedback</h2>",
+        "How this landed with the community",
+        "Sign in to like",
+        ">Rate this article</h3>",
+        "Was this worth your time?",
+        "Sign in to rate",
+        "No ratings yet",
+        "5 stars: 0",
+        "1 star: 0",
+        ">Discussion</h2>",
+        "0 Comments",
+        "Sign in to comment",
+    ];
+    let mut from = 0;
+    for needle in order {
+        let at = html[from..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing or out of order"));
+        from += at + needle.len();
+    }
+    assert_eq!(html.matches("<h1").count(), 1);
+    assert!(
+        html.contains("href=\"/signin?next=/articles/sqlite-wal-in-production%23reader-feedback\"")
+    );
+    let head = &html[..html.find("<body").unwrap_or(html.len())];
+    assert!(
+        head.contains("rel=\"canonical\"")
+            && head.contains("href=\"http://127.0.0.1:3000/articles/sqlite-wal-in-production\""),
+        "{head}"
+    );
+    assert!(html.contains("property=\"og:title\""));
+    assert!(html.contains("\"@type\":\"Article\""));
+    assert!(
+        !html.contains("example.com/"),
+        "the source URL must not leak to signed-out readers"
+    );
+}
+
+#[tokio::test]
+async fn author_and_tag_pages_and_their_404s() {
+    let (app, _db) = app().await;
+    let (status, html) = get(&app, "/authors/selma-arvidsson").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Selma Arvidsson</h1>"), "{html}");
+    assert!(html.contains("0 followers"));
+    assert!(html.contains("/articles/sqlite-wal-in-production"));
+    let (status, html) = get(&app, "/tags/performance").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(">performance</h1>"), "{html}");
+    assert!(html.contains("/articles/taming-cache-stampedes"));
+    for uri in ["/authors/nobody-at-all", "/tags/no-such-tag"] {
+        let (status, html) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(html.contains("Not found"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn source_redirect_is_for_signed_in_readers_only() {
+    let (app, db) = app().await;
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/articles/sqlite-wal-in-production/source")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/signin?next=/articles/sqlite-wal-in-production"
+    );
+
+    // A reader with a session is sent to the stored URL, and the use is recorded.
+    let user = besthub::accounts::store::create_user(&db.pool, "ada@example.com", "Ada", "x", 1)
+        .await
+        .expect("user");
+    let (token, hash) = besthub::accounts::session::new_session_id();
+    let now = besthub::db::now_ms();
+    besthub::accounts::store::create_session(&db.pool, &hash, user, now, now + 60_000)
+        .await
+        .expect("session");
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/articles/sqlite-wal-in-production/source?to=https://evil.example")
+                .header(header::COOKIE, format!("besthub_session={token}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[header::LOCATION]
+        .to_str()
+        .expect("location");
+    assert!(location.starts_with("https://example."), "{location}");
+    let uses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM source_redirects WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+    assert_eq!(uses, 1);
+
+    let (status, _) = get(&app, "/articles/no-such-article/source").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn listings_page_by_twenty_with_links_that_need_no_script() {
+    let (app, db) = app().await;
+    // 5 demo articles + 21 more, all tagged "paging": two pages everywhere.
+    for i in 0..21 {
+        let text = format!(
+            "---\ntitle: Paging article {i}\nsummary: S.\nauthor: Selma Arvidsson\nauthor_bio: Bio.\n\
+             tags: [paging]\nsource_url: https://example.com/{i}\npublished: 2025-01-{:02}\n---\nBody.\n",
+            i + 1
+        );
+        let outcome = besthub::import::import_text(&db.pool, "gen.md", &text).await;
+        assert!(
+            matches!(outcome, besthub::import::FileOutcome::Imported(_)),
+            "{outcome:?}"
+        );
+    }
+    for base in ["/", "/authors/selma-arvidsson", "/tags/paging"] {
+        let (_, first) = get(&app, base).await;
+        let next = if base == "/" {
+            "/?page=2".to_owned()
+        } else {
+            format!("{base}?page=2")
+        };
+        assert!(
+            first.contains(&format!("href=\"{next}\" rel=\"next\"")),
+            "{base}: {first}"
+        );
+        assert!(!first.contains("rel=\"prev\""), "{base}");
+        let (status, second) = get(&app, &next).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            second.contains(&format!("href=\"{base}\" rel=\"prev\"")),
+            "{base}: {second}"
+        );
+        assert!(!second.contains("rel=\"next\""), "{base}");
+    }
+}

@@ -304,3 +304,83 @@ mod accounts {
         }
     );
 }
+
+contract_test!(
+    listings_by_author_and_tag_carry_tags,
+    |pool: Pool| async move {
+        insert(&pool, "a", 1_000, &["rust", "sql"]).await;
+        insert(&pool, "b", 2_000, &["sql"]).await;
+        let newest = store::list_newest(&pool, 10, 0).await.expect("list");
+        assert_eq!(newest[0].slug, "b");
+        assert_eq!(newest[1].tags, vec!["rust", "sql"]);
+        let by_tag = store::list_by_tag(&pool, "rust", 10, 0)
+            .await
+            .expect("by tag");
+        assert_eq!(by_tag.len(), 1);
+        assert_eq!(by_tag[0].slug, "a");
+        assert!(store::tag_exists(&pool, "sql").await.expect("exists"));
+        assert!(!store::tag_exists(&pool, "nope").await.expect("exists"));
+        let author = store::find_author(&pool, "ada")
+            .await
+            .expect("author")
+            .expect("found");
+        let by_author = store::list_by_author(&pool, author.id, 1, 1)
+            .await
+            .expect("page 2");
+        assert_eq!(by_author.len(), 1);
+        assert_eq!(by_author[0].slug, "a");
+        assert!(store::find_author(&pool, "nobody")
+            .await
+            .expect("query")
+            .is_none());
+    }
+);
+
+contract_test!(
+    source_lookups_and_redirect_records,
+    |pool: Pool| async move {
+        let (id, _) = insert(&pool, "a", 1_000, &[]).await;
+        let (found_id, url) = store::find_source(&pool, "a")
+            .await
+            .expect("query")
+            .expect("found");
+        assert_eq!((found_id, url.as_str()), (id, "https://example.com/x"));
+        let user = besthub::accounts::store::create_user(&pool, "ada@example.com", "Ada", "x", 1)
+            .await
+            .expect("user");
+        store::record_source_redirect(&pool, user, id, 5)
+            .await
+            .expect("record");
+        store::record_source_redirect(&pool, user, id, 6)
+            .await
+            .expect("record");
+        let uses: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM source_redirects WHERE article_id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .expect("count");
+        assert_eq!(uses, 2);
+    }
+);
+
+contract_test!(stale_bodies_are_rendered_again, |pool: Pool| async move {
+    let (id, _) = insert(&pool, "a", 1_000, &[]).await;
+    sqlx::query("UPDATE articles SET body_markdown = $1, render_version = 0 WHERE id = $2")
+        .bind("## Fresh heading\n\ntext")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .expect("update");
+    assert_eq!(store::rerender_stale(&pool).await.expect("rerender"), 1);
+    assert_eq!(store::rerender_stale(&pool).await.expect("rerender"), 0);
+    let found = store::find_by_slug(&pool, "a")
+        .await
+        .expect("q")
+        .expect("found");
+    assert!(
+        found.body_html.contains("id=\"h-fresh-heading\""),
+        "{}",
+        found.body_html
+    );
+});

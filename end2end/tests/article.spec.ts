@@ -29,7 +29,7 @@ test.describe('unknown pages', () => {
   // Chromium logs the 404 response of the document itself as a console error.
   test.use({ allowedConsoleErrors: [/404/] });
 
-  for (const path of ['/articles/no-such-article', '/no/such/page']) {
+  for (const path of ['/articles/no-such-article', '/no/such/page', '/authors/nobody-at-all', '/tags/no-such-tag']) {
     test(`${path} answers 404 with a way home`, async ({ page }) => {
       const response = await gotoHydrated(page, path);
       expect(response!.status()).toBe(404);

@@ -1,19 +1,21 @@
 //! Articles: what readers browse. Types shared by server and browser, the server functions
 //! that read them, the pages that show them, and (server only) storage and rendering.
 
-use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos::server;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::site::{use_site_info, DateTime, NotFound, SiteInfo};
 
+pub mod pages;
 pub mod reading_time;
 #[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]
+pub mod source;
+#[cfg(feature = "ssr")]
 pub mod store;
+
+pub use pages::{ArticlePage, AuthorPage, HomePage, TagPage};
 
 /// Articles on one page of a listing.
 pub const PAGE_SIZE: u32 = 20;
@@ -22,6 +24,8 @@ pub const PAGE_SIZE: u32 = 20;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ArticleListItem {
+    /// Row id.
+    pub id: i64,
     /// URL slug.
     pub slug: String,
     /// Title.
@@ -36,6 +40,9 @@ pub struct ArticleListItem {
     pub author_name: String,
     /// Author's handle.
     pub author_handle: String,
+    /// Tag names.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub tags: Vec<String>,
 }
 
 /// One page of a listing, with whether more pages follow.
@@ -71,170 +78,174 @@ pub struct ArticleView {
     pub updated_at: i64,
     /// Estimated minutes to read.
     pub reading_minutes: i64,
+    /// Likes.
+    pub like_count: i64,
+    /// Visible comments.
+    pub comment_count: i64,
+    /// Ratings.
+    pub rating_count: i64,
+    /// Sum of all ratings' stars.
+    pub rating_sum: i64,
+    /// Ratings of one star.
+    pub rating_1: i64,
+    /// Ratings of two stars.
+    pub rating_2: i64,
+    /// Ratings of three stars.
+    pub rating_3: i64,
+    /// Ratings of four stars.
+    pub rating_4: i64,
+    /// Ratings of five stars.
+    pub rating_5: i64,
     /// Author's display name.
     pub author_name: String,
     /// Author's handle.
     pub author_handle: String,
     /// Author's biography.
     pub author_bio: String,
+    /// Author's followers.
+    pub author_followers: i64,
     /// Tag names.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub tags: Vec<String>,
+    /// Visible comments, oldest first.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub comments: Vec<CommentView>,
+    /// Canonical URL on this site.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub canonical_url: String,
+    /// schema.org `Article` as JSON, safe to place inside a `<script>` element.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub json_ld: String,
+}
+
+/// A comment as the discussion shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct CommentView {
+    /// Row id.
+    pub id: i64,
+    /// The comment it answers, if any.
+    pub parent_id: Option<i64>,
+    /// Its author's display name.
+    pub author_name: String,
+    /// Posting time, ms since the epoch.
+    pub created_at: i64,
+    /// Sanitised HTML of the body.
+    pub body_html: String,
+}
+
+/// An author as their page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuthorProfile {
+    /// Row id.
+    pub id: i64,
+    /// URL handle.
+    pub handle: String,
+    /// Display name.
+    pub name: String,
+    /// Biography.
+    pub bio: String,
+    /// Followers.
+    pub follower_count: i64,
+}
+
+/// The author page: the author and a page of their articles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorPageData {
+    /// The author.
+    pub author: AuthorProfile,
+    /// Their articles.
+    pub articles: ArticleListPage,
 }
 
 /// Lists the newest articles, [`PAGE_SIZE`] a page.
 #[server]
 pub async fn list_articles(page: u32) -> Result<ArticleListPage, AppError> {
     let state = crate::state::app_state()?;
-    let page = page.max(1);
-    let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
-    // One extra row tells whether a next page exists without a COUNT(*).
-    let mut items = store::list_newest(&state.pool, i64::from(PAGE_SIZE) + 1, offset).await?;
-    let has_next = items.len() > PAGE_SIZE as usize;
-    items.truncate(PAGE_SIZE as usize);
-    Ok(ArticleListPage {
-        page,
-        items,
-        has_next,
-    })
+    let (limit, offset) = page_window(page);
+    let items = store::list_newest(&state.pool, limit, offset).await?;
+    Ok(ArticleListPage::from_rows(page, items))
 }
 
-/// The article with `slug`.
+/// The article with `slug`, with what its page shows.
 #[server]
 pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     let state = crate::state::app_state()?;
-    store::find_by_slug(&state.pool, &slug)
+    let mut article = store::find_by_slug(&state.pool, &slug)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or_else(|| crate::accounts::session::respond_with(AppError::NotFound))?;
+    article.comments = store::list_comments(&state.pool, article.id).await?;
+    article.canonical_url = format!("{}/articles/{}", state.config.public_url, article.slug);
+    article.json_ld = json_ld(&article);
+    Ok(article)
 }
 
-/// The home page: newest articles first.
-#[component]
-pub fn HomePage() -> impl IntoView {
-    let query = use_query_map();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-            .max(1)
-    };
-    let listing = Resource::new(page, list_articles);
-    view! {
-        <Title text="Latest articles" />
-        <h1 class="page-title">"Latest articles"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading articles…"</p> }>
-            {move || Suspend::new(async move {
-                match listing.await {
-                    Ok(listing) => view! { <ArticleList listing /> }.into_any(),
-                    Err(err) => view! { <p role="alert">{err.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+/// The author with `handle` and a page of their articles.
+#[server]
+pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData, AppError> {
+    let state = crate::state::app_state()?;
+    let author = store::find_author(&state.pool, &handle)
+        .await?
+        .ok_or_else(|| crate::accounts::session::respond_with(AppError::NotFound))?;
+    let (limit, offset) = page_window(page);
+    let items = store::list_by_author(&state.pool, author.id, limit, offset).await?;
+    Ok(AuthorPageData {
+        author,
+        articles: ArticleListPage::from_rows(page, items),
+    })
 }
 
-/// A page of article cards with previous/next links that work without JavaScript.
-#[component]
-fn ArticleList(listing: ArticleListPage) -> impl IntoView {
-    let ArticleListPage {
-        page,
-        items,
-        has_next,
-    } = listing;
-    if items.is_empty() {
-        return view! { <p>"No articles yet."</p> }.into_any();
+/// A page of the articles tagged `tag`.
+#[server]
+pub async fn get_tag_page(tag: String, page: u32) -> Result<ArticleListPage, AppError> {
+    let state = crate::state::app_state()?;
+    if !store::tag_exists(&state.pool, &tag).await? {
+        return Err(crate::accounts::session::respond_with(AppError::NotFound));
     }
-    view! {
-        <ol class="article-list">
-            {items
-                .into_iter()
-                .map(|item| {
-                    let href = format!("/articles/{}", item.slug);
-                    view! {
-                        <li class="article-card">
-                            <h2 class="article-card-title">
-                                <a href=href>{item.title}</a>
-                            </h2>
-                            <p class="article-card-summary">{item.summary}</p>
-                            <p class="byline">
-                                <span>{item.author_name}</span>
-                                " · "
-                                <DateTime ms=item.published_at />
-                                " · "
-                                <span>{format!("{} min read", item.reading_minutes)}</span>
-                            </p>
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ol>
-        <nav class="pager" aria-label="Pages">
-            {(page > 1)
-                .then(|| {
-                    let href = if page == 2 { "/".to_owned() } else { format!("/?page={}", page - 1) };
-                    view! { <a href=href rel="prev">"Newer articles"</a> }
-                })}
-            {has_next
-                .then(|| {
-                    view! { <a href=format!("/?page={}", page + 1) rel="next">"Older articles"</a> }
-                })}
-        </nav>
-    }
-    .into_any()
+    let (limit, offset) = page_window(page);
+    let items = store::list_by_tag(&state.pool, &tag, limit, offset).await?;
+    Ok(ArticleListPage::from_rows(page, items))
 }
 
-/// The article page.
-#[component]
-pub fn ArticlePage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let article = Resource::new(slug, get_article);
-    let site = use_site_info();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading article…"</p> }>
-            {move || Suspend::new(async move {
-                match (article.await, site.get().await) {
-                    (Ok(article), Ok(site)) => view! { <ArticleReader article site /> }.into_any(),
-                    (Err(AppError::NotFound), _) => view! { <NotFound /> }.into_any(),
-                    (Err(err), _) | (_, Err(err)) => {
-                        view! { <p role="alert">{err.to_string()}</p> }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+/// `(limit, offset)` for a 1-based page, asking one extra row to learn if a next page exists.
+#[cfg(feature = "ssr")]
+fn page_window(page: u32) -> (i64, i64) {
+    let page = page.max(1);
+    (
+        i64::from(PAGE_SIZE) + 1,
+        i64::from(page - 1) * i64::from(PAGE_SIZE),
+    )
+}
+
+impl ArticleListPage {
+    /// A page from rows fetched with [`page_window`]'s extra row.
+    #[cfg(feature = "ssr")]
+    fn from_rows(page: u32, mut items: Vec<ArticleListItem>) -> Self {
+        let has_next = items.len() > PAGE_SIZE as usize;
+        items.truncate(PAGE_SIZE as usize);
+        Self {
+            page: page.max(1),
+            items,
+            has_next,
+        }
     }
 }
 
-#[component]
-fn ArticleReader(article: ArticleView, site: SiteInfo) -> impl IntoView {
-    view! {
-        <Title text=article.title.clone() />
-        <Meta name="description" content=article.summary.clone() />
-        <article class="article" lang=article.lang.clone()>
-            <header class="article-header">
-                <h1>{article.title.clone()}</h1>
-                <p class="article-summary">{article.summary.clone()}</p>
-                <p class="byline">
-                    <span>{article.author_name.clone()}</span>
-                    " · "
-                    <DateTime ms=article.published_at />
-                    " · "
-                    <span>{format!("{} min read", article.reading_minutes)}</span>
-                </p>
-            </header>
-            <div class="prose" inner_html=article.body_html.clone()></div>
-        </article>
-        <section class="notice" aria-labelledby="notice-heading">
-            <h2 id="notice-heading">"Republication Notice"</h2>
-            <p>{site.republication_notice.clone()}</p>
-            <p>
-                <a href=format!(
-                    "mailto:{}",
-                    site.contact_email,
-                )>{site.contact_email.clone()}</a>
-            </p>
-        </section>
-    }
+/// schema.org `Article` for search engines, with `<` escaped so it cannot close the script.
+#[cfg(feature = "ssr")]
+fn json_ld(article: &ArticleView) -> String {
+    let (date, _) = crate::site::format_date(article.published_at);
+    let value = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.summary,
+        "author": { "@type": "Person", "name": article.author_name },
+        "datePublished": date,
+        "keywords": article.tags.join(", "),
+        "inLanguage": article.lang,
+        "mainEntityOfPage": article.canonical_url,
+    });
+    value.to_string().replace('<', "\\u003c")
 }

@@ -2,7 +2,9 @@
 
 use sqlx::AnyConnection;
 
-use super::{ArticleListItem, ArticleView};
+use std::collections::HashMap;
+
+use super::{ArticleListItem, ArticleView, AuthorProfile, CommentView};
 use crate::db::{now_ms, Pool};
 
 /// An author as the importer knows them.
@@ -83,7 +85,7 @@ pub async fn upsert_article(
             sqlx::query(
                 "UPDATE articles SET title = $1, summary = $2, author_id = $3, body_markdown = $4,
                  body_html = $5, lang = $6, source_url = $7, reading_minutes = $8,
-                 published_at = $9, updated_at = $10 WHERE id = $11",
+                 published_at = $9, updated_at = $10, render_version = $11 WHERE id = $12",
             )
             .bind(&article.title)
             .bind(&article.summary)
@@ -95,6 +97,7 @@ pub async fn upsert_article(
             .bind(article.reading_minutes)
             .bind(article.published_at)
             .bind(now)
+            .bind(super::render::RENDER_VERSION)
             .bind(id)
             .execute(&mut *conn)
             .await?;
@@ -103,8 +106,8 @@ pub async fn upsert_article(
         None => {
             let id = sqlx::query_scalar(
                 "INSERT INTO articles (slug, title, summary, author_id, body_markdown, body_html,
-                 lang, source_url, reading_minutes, published_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                 lang, source_url, reading_minutes, published_at, updated_at, render_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(&article.slug)
             .bind(&article.title)
@@ -117,6 +120,7 @@ pub async fn upsert_article(
             .bind(article.reading_minutes)
             .bind(article.published_at)
             .bind(now)
+            .bind(super::render::RENDER_VERSION)
             .fetch_one(&mut *conn)
             .await?;
             (id, Upsert::Inserted)
@@ -158,31 +162,113 @@ pub async fn count_articles(pool: &Pool) -> sqlx::Result<i64> {
         .await
 }
 
-/// Newest articles first, `limit` of them after skipping `offset`.
+const LIST_COLUMNS: &str = "SELECT a.id, a.slug, a.title, a.summary, a.published_at,
+        a.reading_minutes, au.name AS author_name, au.handle AS author_handle
+     FROM articles a JOIN authors au ON au.id = a.author_id";
+
+/// Newest articles first, `limit` of them after skipping `offset`, with their tags.
 pub async fn list_newest(
     pool: &Pool,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<ArticleListItem>> {
-    sqlx::query_as(
-        "SELECT a.slug, a.title, a.summary, a.published_at, a.reading_minutes,
-                au.name AS author_name, au.handle AS author_handle
-         FROM articles a JOIN authors au ON au.id = a.author_id
-         ORDER BY a.published_at DESC, a.id DESC
-         LIMIT $1 OFFSET $2",
-    )
+    let items = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{LIST_COLUMNS} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"
+    )))
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)
-    .await
+    .await?;
+    with_tags(pool, items).await
 }
 
-/// The article with `slug`, if any.
+/// An author's articles, newest first.
+pub async fn list_by_author(
+    pool: &Pool,
+    author_id: i64,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ArticleListItem>> {
+    let items = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{LIST_COLUMNS} WHERE a.author_id = $1
+         ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
+    )))
+    .bind(author_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    with_tags(pool, items).await
+}
+
+/// Articles with `tag`, newest first.
+pub async fn list_by_tag(
+    pool: &Pool,
+    tag: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ArticleListItem>> {
+    let items = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{LIST_COLUMNS}
+         JOIN article_tags at ON at.article_id = a.id
+         JOIN tags t ON t.id = at.tag_id
+         WHERE t.name = $1
+         ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
+    )))
+    .bind(tag)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    with_tags(pool, items).await
+}
+
+/// Whether a tag exists.
+pub async fn tag_exists(pool: &Pool, tag: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE name = $1")
+        .bind(tag)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Fills in the tags of listed articles with one query for the whole page.
+async fn with_tags(
+    pool: &Pool,
+    mut items: Vec<ArticleListItem>,
+) -> sqlx::Result<Vec<ArticleListItem>> {
+    if items.is_empty() {
+        return Ok(items);
+    }
+    // Placeholders only, never values, go into the SQL text.
+    let placeholders: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT at.article_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
+         WHERE at.article_id IN ({}) ORDER BY t.name",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+    for item in &items {
+        query = query.bind(item.id);
+    }
+    let mut by_article: HashMap<i64, Vec<String>> = HashMap::new();
+    for (article_id, name) in query.fetch_all(pool).await? {
+        by_article.entry(article_id).or_default().push(name);
+    }
+    for item in &mut items {
+        item.tags = by_article.remove(&item.id).unwrap_or_default();
+    }
+    Ok(items)
+}
+
+/// The article with `slug`, if any, with its author, counters and tags.
 pub async fn find_by_slug(pool: &Pool, slug: &str) -> sqlx::Result<Option<ArticleView>> {
     let article: Option<ArticleView> = sqlx::query_as(
         "SELECT a.id, a.slug, a.title, a.summary, a.body_html, a.lang, a.published_at,
-                a.updated_at, a.reading_minutes, au.name AS author_name,
-                au.handle AS author_handle, au.bio AS author_bio
+                a.updated_at, a.reading_minutes, a.like_count, a.comment_count,
+                a.rating_count, a.rating_sum, a.rating_1, a.rating_2, a.rating_3, a.rating_4,
+                a.rating_5, au.name AS author_name, au.handle AS author_handle,
+                au.bio AS author_bio, au.follower_count AS author_followers
          FROM articles a JOIN authors au ON au.id = a.author_id
          WHERE a.slug = $1",
     )
@@ -205,4 +291,74 @@ pub async fn tags_of(pool: &Pool, article_id: i64) -> sqlx::Result<Vec<String>> 
     .bind(article_id)
     .fetch_all(pool)
     .await
+}
+
+/// The author with `handle`, if any.
+pub async fn find_author(pool: &Pool, handle: &str) -> sqlx::Result<Option<AuthorProfile>> {
+    sqlx::query_as("SELECT id, handle, name, bio, follower_count FROM authors WHERE handle = $1")
+        .bind(handle)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The visible comments of an article, oldest first.
+pub async fn list_comments(pool: &Pool, article_id: i64) -> sqlx::Result<Vec<CommentView>> {
+    sqlx::query_as(
+        "SELECT c.id, c.parent_id, u.name AS author_name, c.created_at, c.body_html
+         FROM comments c JOIN users u ON u.id = c.user_id
+         WHERE c.article_id = $1 AND c.deleted_at IS NULL
+         ORDER BY c.created_at, c.id",
+    )
+    .bind(article_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The id and original URL of the article with `slug`.
+pub async fn find_source(pool: &Pool, slug: &str) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as("SELECT id, source_url FROM articles WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Records one use of the protected redirect to an article's source.
+pub async fn record_source_redirect(
+    pool: &Pool,
+    user_id: i64,
+    article_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO source_redirects (user_id, article_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(user_id)
+    .bind(article_id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Renders again every body stored by an older renderer; returns how many.
+pub async fn rerender_stale(pool: &Pool) -> sqlx::Result<usize> {
+    let stale: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, body_markdown FROM articles WHERE render_version < $1")
+            .bind(super::render::RENDER_VERSION)
+            .fetch_all(pool)
+            .await?;
+    for (id, markdown) in &stale {
+        let rendered = super::render::render_markdown(markdown);
+        sqlx::query(
+            "UPDATE articles SET body_html = $1, reading_minutes = $2, render_version = $3
+             WHERE id = $4",
+        )
+        .bind(&rendered.html)
+        .bind(super::reading_time::minutes(&rendered.plain_text))
+        .bind(super::render::RENDER_VERSION)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    }
+    Ok(stale.len())
 }

@@ -1,0 +1,509 @@
+//! The reading pages: home, article, author and tag.
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{
+    get_article, get_author_page, get_tag_page, list_articles, ArticleListItem, ArticleListPage,
+    ArticleView, AuthorPageData, CommentView,
+};
+use crate::accounts::{sign_in_href, use_auth, CurrentUser};
+use crate::error::AppError;
+use crate::site::{use_site_info, DateTime, NotFound, SiteInfo};
+
+/// `count` followed by the singular or plural noun: "1 like", "3 likes".
+pub fn plural(count: i64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("{count} {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
+/// The page number in `?page=`, 1 when absent or malformed.
+fn use_page_number() -> Memo<u32> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+            .max(1)
+    })
+}
+
+/// Shows `Err` results: "Not found" (404 from the server) or the error's message.
+fn error_view(err: AppError) -> AnyView {
+    match err {
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        other => view! { <p role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// The home page: newest articles first.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let page = use_page_number();
+    let listing = Resource::new(move || page.get(), list_articles);
+    let site = use_site_info();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading articles…"</p> }>
+            {move || Suspend::new(async move {
+                let site = site.get().await;
+                match (listing.await, site) {
+                    (Ok(listing), Ok(site)) => {
+                        view! {
+                            <Title text="Latest articles" />
+                            <Meta
+                                name="description"
+                                content=format!(
+                                    "{}: curated tech articles, distilled, republished and discussed.",
+                                    site.site_name,
+                                )
+                            />
+                            <Link rel="canonical" href=page_url(&site.public_url, "/", listing.page) />
+                            <h1 class="page-title">"Latest articles"</h1>
+                            <ArticleList listing base="/".to_owned() />
+                        }
+                            .into_any()
+                    }
+                    (Err(err), _) | (_, Err(err)) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn page_url(public_url: &str, base: &str, page: u32) -> String {
+    if page > 1 {
+        format!("{public_url}{base}?page={page}")
+    } else {
+        format!("{public_url}{base}")
+    }
+}
+
+/// A page of article cards with previous/next links that work without JavaScript.
+#[component]
+fn ArticleList(listing: ArticleListPage, base: String) -> impl IntoView {
+    let ArticleListPage {
+        page,
+        items,
+        has_next,
+    } = listing;
+    if items.is_empty() {
+        return view! { <p>"No articles here yet."</p> }.into_any();
+    }
+    let newer = (page > 1).then(|| {
+        let href = if page == 2 {
+            base.clone()
+        } else {
+            format!("{base}?page={}", page - 1)
+        };
+        view! {
+            <a href=href rel="prev">
+                "Newer articles"
+            </a>
+        }
+    });
+    let older = has_next.then(|| {
+        view! {
+            <a href=format!("{base}?page={}", page + 1) rel="next">
+                "Older articles"
+            </a>
+        }
+    });
+    view! {
+        <ol class="article-list">
+            {items.into_iter().map(|item| view! { <ArticleCard item /> }).collect_view()}
+        </ol>
+        {(newer.is_some() || older.is_some())
+            .then(|| {
+                view! {
+                    <nav class="pager" aria-label="More articles">
+                        {newer}
+                        {older}
+                    </nav>
+                }
+            })}
+    }
+    .into_any()
+}
+
+#[component]
+fn ArticleCard(item: ArticleListItem) -> impl IntoView {
+    view! {
+        <li class="article-card">
+            <h2 class="article-card-title">
+                <a href=format!("/articles/{}", item.slug)>{item.title}</a>
+            </h2>
+            <p class="article-card-summary">{item.summary}</p>
+            <p class="byline">
+                <a href=format!("/authors/{}", item.author_handle)>{item.author_name}</a>
+                " · "
+                <DateTime ms=item.published_at />
+                " · "
+                <span>{format!("{} min read", item.reading_minutes)}</span>
+            </p>
+            {(!item.tags.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="tag-list" aria-label="Tags">
+                            {item
+                                .tags
+                                .into_iter()
+                                .map(|tag| {
+                                    view! {
+                                        <li>
+                                            <a class="tag" href=format!("/tags/{tag}")>
+                                                {format!("#{tag}")}
+                                            </a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+        </li>
+    }
+}
+
+/// The article page.
+#[component]
+pub fn ArticlePage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let article = Resource::new(slug, get_article);
+    let site = use_site_info();
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading article…"</p> }>
+            {move || Suspend::new(async move {
+                let user = auth.user.await.ok().flatten();
+                match (article.await, site.get().await) {
+                    (Ok(article), Ok(site)) => {
+                        view! { <ArticleReader article site user /> }.into_any()
+                    }
+                    (Err(err), _) | (_, Err(err)) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ArticleReader(article: ArticleView, site: SiteInfo, user: Option<CurrentUser>) -> impl IntoView {
+    let path = format!("/articles/{}", article.slug);
+    let signed_in = user.is_some();
+    let (published, _) = crate::site::format_date(article.published_at);
+    view! {
+        <Title text=article.title.clone() />
+        <Meta name="description" content=article.summary.clone() />
+        <Link rel="canonical" href=article.canonical_url.clone() />
+        <Meta property="og:type" content="article" />
+        <Meta property="og:title" content=article.title.clone() />
+        <Meta property="og:description" content=article.summary.clone() />
+        <Meta property="og:url" content=article.canonical_url.clone() />
+        <Meta property="og:site_name" content=site.site_name.clone() />
+        <Meta property="og:locale" content=article.lang.replace('-', "_") />
+        <Meta property="article:published_time" content=published />
+        <Meta property="article:author" content=article.author_name.clone() />
+        <script type="application/ld+json" inner_html=article.json_ld.clone()></script>
+        <article class="article" lang=article.lang.clone()>
+            <header class="article-header">
+                <h1>{article.title.clone()}</h1>
+                <p class="article-summary">{article.summary.clone()}</p>
+                <p class="byline">
+                    <a href=format!("/authors/{}", article.author_handle)>
+                        {article.author_name.clone()}
+                    </a>
+                    " · "
+                    <DateTime ms=article.published_at />
+                    " · "
+                    <span>{format!("{} min read", article.reading_minutes)}</span>
+                </p>
+            </header>
+            <div class="prose" inner_html=article.body_html.clone()></div>
+        </article>
+
+        <section class="panel" id="original-source" aria-labelledby="original-source-heading">
+            <h2 id="original-source-heading">"Original Source"</h2>
+            {if signed_in {
+                view! {
+                    <p>
+                        <a href=format!("{path}/source") rel="noopener noreferrer">
+                            "Open original source"
+                        </a>
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <p>
+                        <a href=sign_in_href(&path, "#original-source")>"Sign in to view source"</a>
+                    </p>
+                }
+                    .into_any()
+            }}
+        </section>
+
+        <section class="panel notice" id="republication-notice" aria-labelledby="notice-heading">
+            <h2 id="notice-heading">"Republication Notice"</h2>
+            <p>{site.republication_notice.clone()}</p>
+            <p>
+                "Rights holders: "
+                <a href=format!("mailto:{}", site.contact_email)>{site.contact_email.clone()}</a>
+            </p>
+        </section>
+
+        <nav class="panel tags" aria-label="Tags">
+            <ul class="tag-list">
+                {article
+                    .tags
+                    .iter()
+                    .map(|tag| {
+                        view! {
+                            <li>
+                                <a class="tag" href=format!("/tags/{tag}")>
+                                    {format!("#{tag}")}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+
+        <section class="panel" id="written-by" aria-labelledby="written-by-heading">
+            <h2 id="written-by-heading">"Written by"</h2>
+            <p class="author-name">
+                <a href=format!("/authors/{}", article.author_handle)>
+                    {article.author_name.clone()}
+                </a>
+            </p>
+            <p class="author-bio">{article.author_bio.clone()}</p>
+            <p class="count">{plural(article.author_followers, "follower", "followers")}</p>
+            {(!signed_in)
+                .then(|| {
+                    view! {
+                        <p>
+                            <a href=sign_in_href(&path, "#written-by")>"Sign in to follow"</a>
+                        </p>
+                    }
+                })}
+        </section>
+
+        <ReaderFeedback article=article.clone() path=path.clone() signed_in />
+
+        <Discussion comments=article.comments.clone() count=article.comment_count path signed_in />
+    }
+}
+
+#[component]
+fn ReaderFeedback(article: ArticleView, path: String, signed_in: bool) -> impl IntoView {
+    let distribution = [
+        (5, article.rating_5),
+        (4, article.rating_4),
+        (3, article.rating_3),
+        (2, article.rating_2),
+        (1, article.rating_1),
+    ];
+    let average = match article.rating_count {
+        0 => "No ratings yet".to_owned(),
+        n => format!(
+            "Average {:.1} from {}",
+            article.rating_sum as f64 / n as f64,
+            plural(n, "rating", "ratings")
+        ),
+    };
+    view! {
+        <section class="panel" id="reader-feedback" aria-labelledby="reader-feedback-heading">
+            <h2 id="reader-feedback-heading">"Reader feedback"</h2>
+            <p class="lede">"How this landed with the community"</p>
+            <div class="feedback-likes">
+                <p class="count">{plural(article.like_count, "like", "likes")}</p>
+                {(!signed_in)
+                    .then(|| {
+                        view! { <a href=sign_in_href(&path, "#reader-feedback")>"Sign in to like"</a> }
+                    })}
+            </div>
+            <div class="feedback-rating">
+                <h3>"Rate this article"</h3>
+                <p>"Was this worth your time?"</p>
+                {(!signed_in)
+                    .then(|| {
+                        view! {
+                            <p>
+                                <a href=sign_in_href(&path, "#reader-feedback")>"Sign in to rate"</a>
+                            </p>
+                        }
+                    })}
+                <p class="rating-average">{average}</p>
+                <ul class="rating-distribution">
+                    {distribution
+                        .into_iter()
+                        .map(|(stars, count)| {
+                            let label = if stars == 1 { "1 star".to_owned() } else { format!("{stars} stars") };
+                            let share = if article.rating_count > 0 {
+                                count * 100 / article.rating_count
+                            } else {
+                                0
+                            };
+                            view! {
+                                <li>
+                                    <span>{format!("{label}: {count}")}</span>
+                                    <span class="bar" aria-hidden="true">
+                                        <span style=format!("width: {share}%")></span>
+                                    </span>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Discussion(
+    comments: Vec<CommentView>,
+    count: i64,
+    path: String,
+    signed_in: bool,
+) -> impl IntoView {
+    view! {
+        <section class="panel" id="discussion" aria-labelledby="discussion-heading">
+            <h2 id="discussion-heading">"Discussion"</h2>
+            <p class="count">{plural(count, "Comment", "Comments")}</p>
+            <p class="lede">
+                "Thoughtful readers leave field notes, pushback, and hard-won operational detail here."
+            </p>
+            {(!signed_in)
+                .then(|| {
+                    view! {
+                        <p>
+                            <a href=sign_in_href(&path, "#discussion")>"Sign in to comment"</a>
+                        </p>
+                    }
+                })}
+            <ol class="comments">
+                {comments
+                    .into_iter()
+                    .map(|comment| {
+                        view! {
+                            <li>
+                                <article class="comment" id=format!("comment-{}", comment.id)>
+                                    <p class="comment-meta">
+                                        <span class="comment-author">{comment.author_name}</span>
+                                        " · "
+                                        <DateTime ms=comment.created_at />
+                                    </p>
+                                    <div class="comment-body" inner_html=comment.body_html></div>
+                                </article>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// `/authors/{handle}`: the author, their followers and their articles.
+#[component]
+pub fn AuthorPage() -> impl IntoView {
+    let params = use_params_map();
+    let page = use_page_number();
+    let data = Resource::new(
+        move || (params.read().get("handle").unwrap_or_default(), page.get()),
+        |(handle, page)| get_author_page(handle, page),
+    );
+    let site = use_site_info();
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading author…"</p> }>
+            {move || Suspend::new(async move {
+                let signed_in = auth.user.await.ok().flatten().is_some();
+                match (data.await, site.get().await) {
+                    (Ok(data), Ok(site)) => view! { <AuthorView data site signed_in /> }.into_any(),
+                    (Err(err), _) | (_, Err(err)) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuthorView(data: AuthorPageData, site: SiteInfo, signed_in: bool) -> impl IntoView {
+    let AuthorPageData { author, articles } = data;
+    let base = format!("/authors/{}", author.handle);
+    view! {
+        <Title text=author.name.clone() />
+        <Meta name="description" content=author.bio.clone() />
+        <Link rel="canonical" href=page_url(&site.public_url, &base, articles.page) />
+        <header class="profile">
+            <h1>{author.name.clone()}</h1>
+            <p class="author-bio">{author.bio.clone()}</p>
+            <p class="count">{plural(author.follower_count, "follower", "followers")}</p>
+            {(!signed_in)
+                .then(|| {
+                    view! {
+                        <p>
+                            <a href=sign_in_href(&base, "")>"Sign in to follow"</a>
+                        </p>
+                    }
+                })}
+        </header>
+        <h2 class="section-title">{format!("Articles by {}", author.name)}</h2>
+        <ArticleList listing=articles base />
+    }
+}
+
+/// `/tags/{tag}`: the articles with that tag.
+#[component]
+pub fn TagPage() -> impl IntoView {
+    let params = use_params_map();
+    let page = use_page_number();
+    let tag = move || params.read().get("tag").unwrap_or_default();
+    let data = Resource::new(
+        move || (tag(), page.get()),
+        |(tag, page)| get_tag_page(tag, page),
+    );
+    let site = use_site_info();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading tag…"</p> }>
+            {move || Suspend::new(async move {
+                let tag = tag();
+                match (data.await, site.get().await) {
+                    (Ok(listing), Ok(site)) => {
+                        let base = format!("/tags/{tag}");
+                        view! {
+                            <Title text=format!("#{tag}") />
+                            <Meta name="description" content=format!("Articles tagged {tag} on {}", site.site_name) />
+                            <Link rel="canonical" href=page_url(&site.public_url, &base, listing.page) />
+                            <h1 class="page-title">{tag.clone()}</h1>
+                            <ArticleList listing base />
+                        }
+                            .into_any()
+                    }
+                    (Err(err), _) | (_, Err(err)) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(plural(1, "like", "likes"), "1 like");
+        assert_eq!(plural(0, "like", "likes"), "0 likes");
+        assert_eq!(plural(2, "Comment", "Comments"), "2 Comments");
+    }
+}
