@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod app;
 pub mod articles;
 pub mod error;
+pub mod feedback;
 pub mod site;
 
 #[cfg(feature = "ssr")]

@@ -384,3 +384,145 @@ contract_test!(stale_bodies_are_rendered_again, |pool: Pool| async move {
         found.body_html
     );
 });
+
+mod feedback {
+    use super::*;
+    use besthub::feedback::store as fb;
+
+    async fn readers(pool: &Pool, n: usize) -> Vec<i64> {
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let id = besthub::accounts::store::create_user(
+                pool,
+                &format!("reader{i}@example.com"),
+                "Reader",
+                "x",
+                1,
+            )
+            .await
+            .expect("user");
+            ids.push(id);
+        }
+        ids
+    }
+
+    async fn counted(pool: &Pool, article: i64) -> (i64, i64) {
+        let stored: i64 = sqlx::query_scalar("SELECT like_count FROM articles WHERE id = $1")
+            .bind(article)
+            .fetch_one(pool)
+            .await
+            .expect("count");
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM likes WHERE article_id = $1")
+            .bind(article)
+            .fetch_one(pool)
+            .await
+            .expect("rows");
+        (stored, rows)
+    }
+
+    contract_test!(
+        likes_stay_exact_under_concurrency,
+        |pool: Pool| async move {
+            let (article, _) = insert(&pool, "a", 1, &[]).await;
+            let users = readers(&pool, 50).await;
+            // Every reader likes twice and half of them unlike twice, all at once.
+            let mut tasks = Vec::new();
+            for (i, user) in users.iter().copied().enumerate() {
+                let pool = pool.clone();
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..2 {
+                        fb::set_like(&pool, user, article, true, 1)
+                            .await
+                            .expect("like");
+                    }
+                    if i % 2 == 0 {
+                        for _ in 0..2 {
+                            fb::set_like(&pool, user, article, false, 2)
+                                .await
+                                .expect("unlike");
+                        }
+                    }
+                }));
+            }
+            for task in tasks {
+                task.await.expect("task");
+            }
+            assert_eq!(counted(&pool, article).await, (25, 25));
+            assert!(fb::set_like(&pool, users[0], 999_999, true, 1)
+                .await
+                .expect("query")
+                .is_none());
+        }
+    );
+
+    contract_test!(
+        ratings_upsert_and_keep_the_distribution,
+        |pool: Pool| async move {
+            let (article, _) = insert(&pool, "a", 1, &[]).await;
+            let users = readers(&pool, 2).await;
+            let s = fb::set_rating(&pool, users[0], article, Some(4), 1)
+                .await
+                .expect("rate")
+                .expect("found");
+            assert_eq!(
+                (s.count, s.sum, s.stars, s.mine),
+                (1, 4, [0, 0, 0, 1, 0], Some(4))
+            );
+            let s = fb::set_rating(&pool, users[0], article, Some(2), 2)
+                .await
+                .expect("rate")
+                .expect("found");
+            assert_eq!((s.count, s.sum, s.stars), (1, 2, [0, 1, 0, 0, 0]));
+            let s = fb::set_rating(&pool, users[1], article, Some(5), 3)
+                .await
+                .expect("rate")
+                .expect("found");
+            assert_eq!((s.count, s.sum, s.stars), (2, 7, [0, 1, 0, 0, 1]));
+            assert_eq!(s.average_text(), "Average 3.5 from 2 ratings");
+            let s = fb::set_rating(&pool, users[0], article, None, 4)
+                .await
+                .expect("remove")
+                .expect("found");
+            assert_eq!(
+                (s.count, s.sum, s.stars, s.mine),
+                (1, 5, [0, 0, 0, 0, 1], None)
+            );
+            // Removing again changes nothing.
+            let again = fb::set_rating(&pool, users[0], article, None, 5)
+                .await
+                .expect("remove")
+                .expect("found");
+            assert_eq!((again.count, again.sum), (1, 5));
+        }
+    );
+
+    contract_test!(follows_are_idempotent, |pool: Pool| async move {
+        insert(&pool, "a", 1, &[]).await;
+        let author = store::find_author(&pool, "ada")
+            .await
+            .expect("q")
+            .expect("author");
+        let users = readers(&pool, 2).await;
+        for _ in 0..2 {
+            let s = fb::set_follow(&pool, users[0], author.id, true, 1)
+                .await
+                .expect("follow")
+                .expect("found");
+            assert_eq!((s.following, s.followers), (true, 1));
+        }
+        fb::set_follow(&pool, users[1], author.id, true, 1)
+            .await
+            .expect("follow");
+        let s = fb::set_follow(&pool, users[0], author.id, false, 2)
+            .await
+            .expect("unfollow")
+            .expect("found");
+        assert_eq!((s.following, s.followers), (false, 1));
+        assert!(fb::is_following(&pool, users[1], author.id)
+            .await
+            .expect("q"));
+        assert!(!fb::is_following(&pool, users[0], author.id)
+            .await
+            .expect("q"));
+    });
+}

@@ -221,19 +221,23 @@ pub fn require_user() -> Result<CurrentUser, AppError> {
     current_user().ok_or_else(|| respond_with(AppError::Unauthorized))
 }
 
-/// Sets the HTTP status for `err` on server-function calls made by JavaScript, and returns it.
-///
-/// Plain form posts (no JavaScript) are left alone: Leptos answers them with a redirect back
-/// to the form carrying the error, which a status code would break.
-pub fn respond_with(err: AppError) -> AppError {
-    let is_form_post = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+/// Whether the request being served is a plain HTML form post (the browser runs no script).
+fn is_form_post() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
         parts
             .headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
-    });
-    if !is_form_post {
+    })
+}
+
+/// Sets the HTTP status for `err` on server-function calls made by JavaScript, and returns it.
+///
+/// Plain form posts (no JavaScript) are left alone: Leptos answers them with a redirect back
+/// to the form carrying the error, which a status code would break.
+pub fn respond_with(err: AppError) -> AppError {
+    if !is_form_post() {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = StatusCode::from_u16(err.status_code()) {
                 response.set_status(status);
@@ -241,6 +245,14 @@ pub fn respond_with(err: AppError) -> AppError {
         }
     }
     err
+}
+
+/// For a plain form post (no JavaScript), answers with a redirect to `path` (a section of
+/// the page the form was on); calls from the hydrated page get their data instead.
+pub fn back_to_form(path: &str) {
+    if is_form_post() {
+        leptos_axum::redirect(path);
+    }
 }
 
 /// Adds a `Set-Cookie` header to the current response.

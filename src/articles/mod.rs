@@ -104,6 +104,19 @@ pub struct ArticleView {
     pub author_bio: String,
     /// Author's followers.
     pub author_followers: i64,
+    /// Author's id.
+    pub author_id: i64,
+    /// The user account of the author, when they have one.
+    pub author_user_id: Option<i64>,
+    /// Whether the signed-in reader likes the article.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub liked: bool,
+    /// The signed-in reader's rating.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub my_rating: Option<i64>,
+    /// Whether the signed-in reader follows the author.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub following: bool,
     /// Tag names.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub tags: Vec<String>,
@@ -148,6 +161,8 @@ pub struct AuthorProfile {
     pub bio: String,
     /// Followers.
     pub follower_count: i64,
+    /// The user account of the author, when they have one.
+    pub user_id: Option<i64>,
 }
 
 /// The author page: the author and a page of their articles.
@@ -157,6 +172,8 @@ pub struct AuthorPageData {
     pub author: AuthorProfile,
     /// Their articles.
     pub articles: ArticleListPage,
+    /// Whether the signed-in reader follows them.
+    pub following: bool,
 }
 
 /// Lists the newest articles, [`PAGE_SIZE`] a page.
@@ -176,6 +193,18 @@ pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
         .await?
         .ok_or_else(|| crate::accounts::session::respond_with(AppError::NotFound))?;
     article.comments = store::list_comments(&state.pool, article.id).await?;
+    if let Some(user) = crate::accounts::session::current_user() {
+        let (liked, rating, following) = crate::feedback::store::viewer_state(
+            &state.pool,
+            user.id,
+            article.id,
+            article.author_id,
+        )
+        .await?;
+        article.liked = liked;
+        article.my_rating = rating;
+        article.following = following;
+    }
     article.canonical_url = format!("{}/articles/{}", state.config.public_url, article.slug);
     article.json_ld = json_ld(&article);
     Ok(article)
@@ -190,9 +219,14 @@ pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData
         .ok_or_else(|| crate::accounts::session::respond_with(AppError::NotFound))?;
     let (limit, offset) = page_window(page);
     let items = store::list_by_author(&state.pool, author.id, limit, offset).await?;
+    let following = match crate::accounts::session::current_user() {
+        Some(user) => crate::feedback::store::is_following(&state.pool, user.id, author.id).await?,
+        None => false,
+    };
     Ok(AuthorPageData {
         author,
         articles: ArticleListPage::from_rows(page, items),
+        following,
     })
 }
 

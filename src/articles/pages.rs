@@ -10,6 +10,9 @@ use super::{
 };
 use crate::accounts::{sign_in_href, use_auth, CurrentUser};
 use crate::error::AppError;
+use crate::feedback::{
+    FollowControl, FollowState, LikeControl, LikeState, RatingControl, RatingSummary,
+};
 use crate::site::{use_site_info, DateTime, NotFound, SiteInfo};
 
 /// `count` followed by the singular or plural noun: "1 like", "3 likes".
@@ -284,7 +287,15 @@ fn ArticleReader(article: ArticleView, site: SiteInfo, user: Option<CurrentUser>
                 </a>
             </p>
             <p class="author-bio">{article.author_bio.clone()}</p>
-            <p class="count">{plural(article.author_followers, "follower", "followers")}</p>
+            <FollowControl
+                handle=article.author_handle.clone()
+                initial=FollowState {
+                    following: article.following,
+                    followers: article.author_followers,
+                }
+                back=format!("{path}#written-by")
+                can_follow=user.as_ref().is_some_and(|u| article.author_user_id != Some(u.id))
+            />
             {(!signed_in)
                 .then(|| {
                     view! {
@@ -303,67 +314,84 @@ fn ArticleReader(article: ArticleView, site: SiteInfo, user: Option<CurrentUser>
 
 #[component]
 fn ReaderFeedback(article: ArticleView, path: String, signed_in: bool) -> impl IntoView {
-    let distribution = [
-        (5, article.rating_5),
-        (4, article.rating_4),
-        (3, article.rating_3),
-        (2, article.rating_2),
-        (1, article.rating_1),
-    ];
-    let average = match article.rating_count {
-        0 => "No ratings yet".to_owned(),
-        n => format!(
-            "Average {:.1} from {}",
-            article.rating_sum as f64 / n as f64,
-            plural(n, "rating", "ratings")
-        ),
+    let summary = RatingSummary {
+        count: article.rating_count,
+        sum: article.rating_sum,
+        stars: [
+            article.rating_1,
+            article.rating_2,
+            article.rating_3,
+            article.rating_4,
+            article.rating_5,
+        ],
+        mine: article.my_rating,
     };
     view! {
         <section class="panel" id="reader-feedback" aria-labelledby="reader-feedback-heading">
             <h2 id="reader-feedback-heading">"Reader feedback"</h2>
             <p class="lede">"How this landed with the community"</p>
             <div class="feedback-likes">
-                <p class="count">{plural(article.like_count, "like", "likes")}</p>
-                {(!signed_in)
-                    .then(|| {
-                        view! { <a href=sign_in_href(&path, "#reader-feedback")>"Sign in to like"</a> }
-                    })}
+                {if signed_in {
+                    view! {
+                        <LikeControl
+                            slug=article.slug.clone()
+                            initial=LikeState {
+                                liked: article.liked,
+                                count: article.like_count,
+                            }
+                        />
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <p class="count">{plural(article.like_count, "like", "likes")}</p>
+                        <a href=sign_in_href(&path, "#reader-feedback")>"Sign in to like"</a>
+                    }
+                        .into_any()
+                }}
             </div>
             <div class="feedback-rating">
-                <h3>"Rate this article"</h3>
+                <h3 id="rate-heading">"Rate this article"</h3>
                 <p>"Was this worth your time?"</p>
-                {(!signed_in)
-                    .then(|| {
-                        view! {
-                            <p>
-                                <a href=sign_in_href(&path, "#reader-feedback")>"Sign in to rate"</a>
-                            </p>
-                        }
-                    })}
-                <p class="rating-average">{average}</p>
-                <ul class="rating-distribution">
-                    {distribution
-                        .into_iter()
-                        .map(|(stars, count)| {
-                            let label = if stars == 1 { "1 star".to_owned() } else { format!("{stars} stars") };
-                            let share = if article.rating_count > 0 {
-                                count * 100 / article.rating_count
-                            } else {
-                                0
-                            };
-                            view! {
-                                <li>
-                                    <span>{format!("{label}: {count}")}</span>
-                                    <span class="bar" aria-hidden="true">
-                                        <span style=format!("width: {share}%")></span>
-                                    </span>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
+                {if signed_in {
+                    view! { <RatingControl slug=article.slug.clone() initial=summary /> }.into_any()
+                } else {
+                    view! {
+                        <p>
+                            <a href=sign_in_href(&path, "#reader-feedback")>"Sign in to rate"</a>
+                        </p>
+                        <p class="rating-average">{summary.average_text()}</p>
+                        <RatingDistribution summary />
+                    }
+                        .into_any()
+                }}
             </div>
         </section>
+    }
+}
+
+/// The per-star counts of ratings, as a list ("5 stars: N" … "1 star: N").
+#[component]
+pub fn RatingDistribution(summary: RatingSummary) -> impl IntoView {
+    view! {
+        <ul class="rating-distribution">
+            {(1..=5usize)
+                .rev()
+                .map(|stars| {
+                    let label = if stars == 1 { "1 star".to_owned() } else { format!("{stars} stars") };
+                    let count = summary.stars[stars - 1];
+                    let share = if summary.count > 0 { count * 100 / summary.count } else { 0 };
+                    view! {
+                        <li>
+                            <span>{format!("{label}: {count}")}</span>
+                            <span class="bar" aria-hidden="true">
+                                <span style=format!("width: {share}%")></span>
+                            </span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 
@@ -426,9 +454,9 @@ pub fn AuthorPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading author…"</p> }>
             {move || Suspend::new(async move {
-                let signed_in = auth.user.await.ok().flatten().is_some();
+                let user = auth.user.await.ok().flatten();
                 match (data.await, site.get().await) {
-                    (Ok(data), Ok(site)) => view! { <AuthorView data site signed_in /> }.into_any(),
+                    (Ok(data), Ok(site)) => view! { <AuthorView data site user /> }.into_any(),
                     (Err(err), _) | (_, Err(err)) => error_view(err),
                 }
             })}
@@ -437,8 +465,12 @@ pub fn AuthorPage() -> impl IntoView {
 }
 
 #[component]
-fn AuthorView(data: AuthorPageData, site: SiteInfo, signed_in: bool) -> impl IntoView {
-    let AuthorPageData { author, articles } = data;
+fn AuthorView(data: AuthorPageData, site: SiteInfo, user: Option<CurrentUser>) -> impl IntoView {
+    let AuthorPageData {
+        author,
+        articles,
+        following,
+    } = data;
     let base = format!("/authors/{}", author.handle);
     view! {
         <Title text=author.name.clone() />
@@ -447,8 +479,17 @@ fn AuthorView(data: AuthorPageData, site: SiteInfo, signed_in: bool) -> impl Int
         <header class="profile">
             <h1>{author.name.clone()}</h1>
             <p class="author-bio">{author.bio.clone()}</p>
-            <p class="count">{plural(author.follower_count, "follower", "followers")}</p>
-            {(!signed_in)
+            <FollowControl
+                handle=author.handle.clone()
+                initial=FollowState {
+                    following,
+                    followers: author.follower_count,
+                }
+                back=base.clone()
+                can_follow=user.as_ref().is_some_and(|u| author.user_id != Some(u.id))
+            />
+            {user
+                .is_none()
                 .then(|| {
                     view! {
                         <p>

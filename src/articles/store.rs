@@ -268,7 +268,8 @@ pub async fn find_by_slug(pool: &Pool, slug: &str) -> sqlx::Result<Option<Articl
                 a.updated_at, a.reading_minutes, a.like_count, a.comment_count,
                 a.rating_count, a.rating_sum, a.rating_1, a.rating_2, a.rating_3, a.rating_4,
                 a.rating_5, au.name AS author_name, au.handle AS author_handle,
-                au.bio AS author_bio, au.follower_count AS author_followers
+                au.bio AS author_bio, au.follower_count AS author_followers,
+                au.id AS author_id, au.user_id AS author_user_id
          FROM articles a JOIN authors au ON au.id = a.author_id
          WHERE a.slug = $1",
     )
@@ -295,10 +296,12 @@ pub async fn tags_of(pool: &Pool, article_id: i64) -> sqlx::Result<Vec<String>> 
 
 /// The author with `handle`, if any.
 pub async fn find_author(pool: &Pool, handle: &str) -> sqlx::Result<Option<AuthorProfile>> {
-    sqlx::query_as("SELECT id, handle, name, bio, follower_count FROM authors WHERE handle = $1")
-        .bind(handle)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, handle, name, bio, follower_count, user_id FROM authors WHERE handle = $1",
+    )
+    .bind(handle)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The visible comments of an article, oldest first.

@@ -1,0 +1,245 @@
+//! Likes, ratings and follows: idempotent writes whose counters change in the same
+//! transaction, so page views read counters instead of scanning rows.
+//!
+//! Each write first locks the counted row (the article or the author) with a no-op UPDATE.
+//! On PostgreSQL that serialises writers of one article; on SQLite the write lock is
+//! database-wide anyway. After the lock, the old state read inside the transaction is the
+//! committed one, so the counter deltas are exact under any concurrency.
+
+use sqlx::AnyConnection;
+
+use super::{FollowState, LikeState, RatingSummary};
+use crate::db::Pool;
+
+/// Locks the article row; `false` when there is no such article.
+async fn lock_article(conn: &mut AnyConnection, article_id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE articles SET like_count = like_count WHERE id = $1")
+        .bind(article_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Likes (`liked = true`) or unlikes an article; repeating either changes nothing.
+pub async fn set_like(
+    pool: &Pool,
+    user_id: i64,
+    article_id: i64,
+    liked: bool,
+    now: i64,
+) -> sqlx::Result<Option<LikeState>> {
+    let mut tx = pool.begin().await?;
+    if !lock_article(&mut tx, article_id).await? {
+        return Ok(None);
+    }
+    let changed = if liked {
+        sqlx::query(
+            "INSERT INTO likes (user_id, article_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(article_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query("DELETE FROM likes WHERE user_id = $1 AND article_id = $2")
+            .bind(user_id)
+            .bind(article_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+    };
+    if changed == 1 {
+        let delta: i64 = if liked { 1 } else { -1 };
+        sqlx::query("UPDATE articles SET like_count = like_count + $1 WHERE id = $2")
+            .bind(delta)
+            .bind(article_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let count: i64 = sqlx::query_scalar("SELECT like_count FROM articles WHERE id = $1")
+        .bind(article_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(LikeState { liked, count }))
+}
+
+/// Sets (`Some(stars)`) or removes (`None`) a reader's rating of an article.
+pub async fn set_rating(
+    pool: &Pool,
+    user_id: i64,
+    article_id: i64,
+    stars: Option<i64>,
+    now: i64,
+) -> sqlx::Result<Option<RatingSummary>> {
+    let mut tx = pool.begin().await?;
+    if !lock_article(&mut tx, article_id).await? {
+        return Ok(None);
+    }
+    let old: Option<i64> =
+        sqlx::query_scalar("SELECT stars FROM ratings WHERE user_id = $1 AND article_id = $2")
+            .bind(user_id)
+            .bind(article_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match stars {
+        Some(stars) => {
+            sqlx::query(
+                "INSERT INTO ratings (user_id, article_id, stars, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $4)
+                 ON CONFLICT (user_id, article_id)
+                 DO UPDATE SET stars = excluded.stars, updated_at = excluded.updated_at",
+            )
+            .bind(user_id)
+            .bind(article_id)
+            .bind(stars)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM ratings WHERE user_id = $1 AND article_id = $2")
+                .bind(user_id)
+                .bind(article_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    if old != stars {
+        // Column names come from a fixed list, never from input.
+        let mut sets = Vec::new();
+        if let Some(old) = old {
+            sets.push(format!("rating_{old} = rating_{old} - 1"));
+        }
+        if let Some(new) = stars {
+            sets.push(format!("rating_{new} = rating_{new} + 1"));
+        }
+        let count_delta = i64::from(stars.is_some()) - i64::from(old.is_some());
+        let sum_delta = stars.unwrap_or(0) - old.unwrap_or(0);
+        let sql = format!(
+            "UPDATE articles SET rating_count = rating_count + $1, rating_sum = rating_sum + $2, {}
+             WHERE id = $3",
+            sets.join(", ")
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(count_delta)
+            .bind(sum_delta)
+            .bind(article_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let summary = rating_summary(&mut tx, article_id, stars).await?;
+    tx.commit().await?;
+    Ok(Some(summary))
+}
+
+async fn rating_summary(
+    conn: &mut AnyConnection,
+    article_id: i64,
+    mine: Option<i64>,
+) -> sqlx::Result<RatingSummary> {
+    let (count, sum, r1, r2, r3, r4, r5): (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT rating_count, rating_sum, rating_1, rating_2, rating_3, rating_4, rating_5
+         FROM articles WHERE id = $1",
+    )
+    .bind(article_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(RatingSummary {
+        count,
+        sum,
+        stars: [r1, r2, r3, r4, r5],
+        mine,
+    })
+}
+
+/// Follows (`following = true`) or unfollows an author; repeating either changes nothing.
+pub async fn set_follow(
+    pool: &Pool,
+    user_id: i64,
+    author_id: i64,
+    following: bool,
+    now: i64,
+) -> sqlx::Result<Option<FollowState>> {
+    let mut tx = pool.begin().await?;
+    let locked = sqlx::query("UPDATE authors SET follower_count = follower_count WHERE id = $1")
+        .bind(author_id)
+        .execute(&mut *tx)
+        .await?;
+    if locked.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let changed = if following {
+        sqlx::query(
+            "INSERT INTO follows (user_id, author_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(author_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query("DELETE FROM follows WHERE user_id = $1 AND author_id = $2")
+            .bind(user_id)
+            .bind(author_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+    };
+    if changed == 1 {
+        let delta: i64 = if following { 1 } else { -1 };
+        sqlx::query("UPDATE authors SET follower_count = follower_count + $1 WHERE id = $2")
+            .bind(delta)
+            .bind(author_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let followers: i64 = sqlx::query_scalar("SELECT follower_count FROM authors WHERE id = $1")
+        .bind(author_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(FollowState {
+        following,
+        followers,
+    }))
+}
+
+/// What one reader has done on one article and its author: liked, rating, following.
+pub async fn viewer_state(
+    pool: &Pool,
+    user_id: i64,
+    article_id: i64,
+    author_id: i64,
+) -> sqlx::Result<(bool, Option<i64>, bool)> {
+    let liked: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM likes WHERE user_id = $1 AND article_id = $2")
+            .bind(user_id)
+            .bind(article_id)
+            .fetch_optional(pool)
+            .await?;
+    let rating: Option<i64> =
+        sqlx::query_scalar("SELECT stars FROM ratings WHERE user_id = $1 AND article_id = $2")
+            .bind(user_id)
+            .bind(article_id)
+            .fetch_optional(pool)
+            .await?;
+    let following = is_following(pool, user_id, author_id).await?;
+    Ok((liked.is_some(), rating, following))
+}
+
+/// Whether the reader follows the author.
+pub async fn is_following(pool: &Pool, user_id: i64, author_id: i64) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM follows WHERE user_id = $1 AND author_id = $2")
+            .bind(user_id)
+            .bind(author_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
+}
