@@ -28,18 +28,6 @@ async fn call(
     send(app, request.body(Body::from(body)).expect("request")).await
 }
 
-async fn reader(db: &common::TestDb, email: &str) -> (i64, String) {
-    let user = besthub::accounts::store::create_user(&db.pool, email, "Reader", "x", 1)
-        .await
-        .expect("user");
-    let (token, hash) = besthub::accounts::session::new_session_id();
-    let now = besthub::db::now_ms();
-    besthub::accounts::store::create_session(&db.pool, &hash, user, now, now + 3_600_000)
-        .await
-        .expect("session");
-    (user, token)
-}
-
 const SLUG: &str = "sqlite-wal-in-production";
 
 #[tokio::test]
@@ -75,7 +63,7 @@ async fn anonymous_calls_get_401_and_change_nothing() {
 #[tokio::test]
 async fn only_whole_ratings_from_one_to_five_are_accepted() {
     let (app, db) = common::test_app("").await;
-    let (_, token) = reader(&db, "ada@example.com").await;
+    let (_, token) = common::signed_in_reader(&db, "ada@example.com").await;
     for bad in ["0", "6", "2.5", "x"] {
         let reply = call(
             &app,
@@ -117,7 +105,7 @@ async fn only_whole_ratings_from_one_to_five_are_accepted() {
 #[tokio::test]
 async fn readers_act_only_as_themselves_and_authors_cannot_follow_themselves() {
     let (app, db) = common::test_app("").await;
-    let (user, token) = reader(&db, "selma@example.com").await;
+    let (user, token) = common::signed_in_reader(&db, "selma@example.com").await;
     // Extra fields naming someone else are not part of the call: the session decides.
     let reply = call(
         &app,
@@ -158,7 +146,7 @@ async fn readers_act_only_as_themselves_and_authors_cannot_follow_themselves() {
 #[tokio::test]
 async fn form_posts_without_javascript_return_to_the_section() {
     let (app, db) = common::test_app("").await;
-    let (_, token) = reader(&db, "ada@example.com").await;
+    let (_, token) = common::signed_in_reader(&db, "ada@example.com").await;
     let request = Request::post(SetLike::PATH)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "text/html")

@@ -197,14 +197,7 @@ async fn source_redirect_is_for_signed_in_readers_only() {
     );
 
     // A reader with a session is sent to the stored URL, and the use is recorded.
-    let user = besthub::accounts::store::create_user(&db.pool, "ada@example.com", "Ada", "x", 1)
-        .await
-        .expect("user");
-    let (token, hash) = besthub::accounts::session::new_session_id();
-    let now = besthub::db::now_ms();
-    besthub::accounts::store::create_session(&db.pool, &hash, user, now, now + 60_000)
-        .await
-        .expect("session");
+    let (user, token) = common::signed_in_reader(&db, "ada@example.com").await;
     let response = app
         .clone()
         .oneshot(

@@ -11,13 +11,95 @@ use sqlx::AnyConnection;
 use super::{FollowState, LikeState, RatingSummary};
 use crate::db::Pool;
 
-/// Locks the article row; `false` when there is no such article.
-async fn lock_article(conn: &mut AnyConnection, article_id: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE articles SET like_count = like_count WHERE id = $1")
-        .bind(article_id)
+/// A reader-to-thing relation kept with a counter on the thing: likes of articles, follows
+/// of authors. Identifiers are fixed here, never taken from input.
+struct Membership {
+    table: &'static str,
+    target_column: &'static str,
+    counted_table: &'static str,
+    counter: &'static str,
+}
+
+const LIKES: Membership = Membership {
+    table: "likes",
+    target_column: "article_id",
+    counted_table: "articles",
+    counter: "like_count",
+};
+
+const FOLLOWS: Membership = Membership {
+    table: "follows",
+    target_column: "author_id",
+    counted_table: "authors",
+    counter: "follower_count",
+};
+
+/// Locks the counted row; `false` when there is no such row.
+async fn lock_counted(conn: &mut AnyConnection, m: &Membership, id: i64) -> sqlx::Result<bool> {
+    let sql = format!(
+        "UPDATE {table} SET {counter} = {counter} WHERE id = $1",
+        table = m.counted_table,
+        counter = m.counter
+    );
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Adds (`on`) or removes the relation and returns the new count; `None` when the target
+/// does not exist. Repeating either changes nothing.
+async fn set_membership(
+    pool: &Pool,
+    m: &Membership,
+    user_id: i64,
+    target_id: i64,
+    on: bool,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    let mut tx = pool.begin().await?;
+    if !lock_counted(&mut tx, m, target_id).await? {
+        return Ok(None);
+    }
+    let (table, target, counted, counter) = (m.table, m.target_column, m.counted_table, m.counter);
+    let changed = if on {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} (user_id, {target}, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING"
+        )))
+        .bind(user_id)
+        .bind(target_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+    } else {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE user_id = $1 AND {target} = $2"
+        )))
+        .bind(user_id)
+        .bind(target_id)
+        .execute(&mut *tx)
+        .await?
+    }
+    .rows_affected();
+    if changed == 1 {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {counted} SET {counter} = {counter} + $1 WHERE id = $2"
+        )))
+        .bind(if on { 1_i64 } else { -1 })
+        .bind(target_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT {counter} FROM {counted} WHERE id = $1"
+    )))
+    .bind(target_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(count))
 }
 
 /// Likes (`liked = true`) or unlikes an article; repeating either changes nothing.
@@ -28,43 +110,11 @@ pub async fn set_like(
     liked: bool,
     now: i64,
 ) -> sqlx::Result<Option<LikeState>> {
-    let mut tx = pool.begin().await?;
-    if !lock_article(&mut tx, article_id).await? {
-        return Ok(None);
-    }
-    let changed = if liked {
-        sqlx::query(
-            "INSERT INTO likes (user_id, article_id, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(article_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-    } else {
-        sqlx::query("DELETE FROM likes WHERE user_id = $1 AND article_id = $2")
-            .bind(user_id)
-            .bind(article_id)
-            .execute(&mut *tx)
+    Ok(
+        set_membership(pool, &LIKES, user_id, article_id, liked, now)
             .await?
-            .rows_affected()
-    };
-    if changed == 1 {
-        let delta: i64 = if liked { 1 } else { -1 };
-        sqlx::query("UPDATE articles SET like_count = like_count + $1 WHERE id = $2")
-            .bind(delta)
-            .bind(article_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let count: i64 = sqlx::query_scalar("SELECT like_count FROM articles WHERE id = $1")
-        .bind(article_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Some(LikeState { liked, count }))
+            .map(|count| LikeState { liked, count }),
+    )
 }
 
 /// Sets (`Some(stars)`) or removes (`None`) a reader's rating of an article.
@@ -76,7 +126,7 @@ pub async fn set_rating(
     now: i64,
 ) -> sqlx::Result<Option<RatingSummary>> {
     let mut tx = pool.begin().await?;
-    if !lock_article(&mut tx, article_id).await? {
+    if !lock_counted(&mut tx, &LIKES, article_id).await? {
         return Ok(None);
     }
     let old: Option<i64> =
@@ -164,50 +214,14 @@ pub async fn set_follow(
     following: bool,
     now: i64,
 ) -> sqlx::Result<Option<FollowState>> {
-    let mut tx = pool.begin().await?;
-    let locked = sqlx::query("UPDATE authors SET follower_count = follower_count WHERE id = $1")
-        .bind(author_id)
-        .execute(&mut *tx)
-        .await?;
-    if locked.rows_affected() != 1 {
-        return Ok(None);
-    }
-    let changed = if following {
-        sqlx::query(
-            "INSERT INTO follows (user_id, author_id, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(author_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-    } else {
-        sqlx::query("DELETE FROM follows WHERE user_id = $1 AND author_id = $2")
-            .bind(user_id)
-            .bind(author_id)
-            .execute(&mut *tx)
+    Ok(
+        set_membership(pool, &FOLLOWS, user_id, author_id, following, now)
             .await?
-            .rows_affected()
-    };
-    if changed == 1 {
-        let delta: i64 = if following { 1 } else { -1 };
-        sqlx::query("UPDATE authors SET follower_count = follower_count + $1 WHERE id = $2")
-            .bind(delta)
-            .bind(author_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let followers: i64 = sqlx::query_scalar("SELECT follower_count FROM authors WHERE id = $1")
-        .bind(author_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Some(FollowState {
-        following,
-        followers,
-    }))
+            .map(|followers| FollowState {
+                following,
+                followers,
+            }),
+    )
 }
 
 /// What one reader has done on one article and its author: liked, rating, following.

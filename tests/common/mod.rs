@@ -188,3 +188,16 @@ pub async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
+
+/// A reader account with a live session; returns the user id and the session cookie value.
+pub async fn signed_in_reader(db: &TestDb, email: &str) -> (i64, String) {
+    let user = besthub::accounts::store::create_user(&db.pool, email, "Reader", "x", 1)
+        .await
+        .expect("user");
+    let (token, hash) = besthub::accounts::session::new_session_id();
+    let now = db::now_ms();
+    besthub::accounts::store::create_session(&db.pool, &hash, user, now, now + 3_600_000)
+        .await
+        .expect("session");
+    (user, token)
+}
