@@ -106,3 +106,46 @@ fn a_missing_config_file_is_one_clear_line() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("/nonexistent/besthub.toml"), "{stderr}");
 }
+
+#[test]
+fn grant_admin_sets_the_role_of_an_existing_account() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_url = format!("sqlite://{}/cli.db", dir.path().display());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let pool = besthub::db::connect(&db_url, 1).await.expect("db");
+        besthub::accounts::store::create_user(&pool, "ada@example.com", "Ada", "x", 1)
+            .await
+            .expect("user");
+        pool.close().await;
+    });
+    let grant = |email: &str| {
+        Command::new(env!("CARGO_BIN_EXE_besthub"))
+            .args(["user", "grant-admin", email])
+            .env(
+                "BESTHUB_CONFIG",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"),
+            )
+            .env("BESTHUB_DATABASE_URL", &db_url)
+            .output()
+            .expect("besthub runs")
+    };
+    let output = grant(" ADA@example.com ");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = grant("nobody@example.com");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no account has the email"));
+    let role: String = runtime.block_on(async {
+        let pool = besthub::db::connect(&db_url, 1).await.expect("db");
+        let found = besthub::accounts::store::find_user_by_email(&pool, "ada@example.com")
+            .await
+            .expect("query")
+            .expect("user");
+        found.role
+    });
+    assert_eq!(role, "admin");
+}
