@@ -96,6 +96,17 @@ impl FormErrors {
         self
     }
 
+    /// The value of `result`, or `None` after recording its message for `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.messages.push((field.to_owned(), message));
+                None
+            }
+        }
+    }
+
     /// Records what the reader typed into `field`.
     pub fn keep(mut self, field: impl Into<String>, value: impl Into<String>) -> Self {
         self.kept.push((field.into(), value.into()));

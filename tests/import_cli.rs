@@ -149,3 +149,26 @@ fn grant_admin_sets_the_role_of_an_existing_account() {
     });
     assert_eq!(role, "admin");
 }
+
+#[test]
+fn an_unusable_database_is_one_clear_line() {
+    let output = Command::new(env!("CARGO_BIN_EXE_besthub"))
+        .args(["import", "demo"])
+        .env(
+            "BESTHUB_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"),
+        )
+        .env(
+            "BESTHUB_DATABASE_URL",
+            "sqlite:///proc/besthub-cannot-be-here/x.db",
+        )
+        .output()
+        .expect("besthub runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("database: cannot create folder /proc/besthub-cannot-be-here"),
+        "{stderr}"
+    );
+}

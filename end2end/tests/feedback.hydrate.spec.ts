@@ -51,3 +51,21 @@ test('click-to-count latency of the like button (median of 20)', async ({ page }
   console.log(`like click-to-count median of 20: ${median.toFixed(1)} ms`);
   expect(timings).toHaveLength(20);
 });
+
+test.describe('when the server refuses', () => {
+  // The refused call answers 401, which Chromium logs as a failed resource.
+  test.use({ allowedConsoleErrors: [/status of 401/] });
+
+  test('a like rolls back and says why', async ({ page, context }) => {
+    await signUp(page, newReader(), ARTICLE);
+    const feedback = page.getByRole('region', { name: 'Reader feedback', exact: true });
+    const like = feedback.getByRole('button', { name: 'Like' });
+    const before = await feedback.getByText(/^\d+ likes?$/).textContent();
+    // The session ends behind the page's back (signed out elsewhere, expired).
+    await context.clearCookies();
+    await like.click();
+    await expect(feedback.getByRole('status').filter({ hasText: 'Your like was not saved' })).toBeVisible();
+    await expect(like).toHaveAttribute('aria-pressed', 'false');
+    await expect(feedback.getByText(/^\d+ likes?$/)).toHaveText(before!);
+  });
+});

@@ -97,18 +97,17 @@ pub async fn sign_up(
     let mut errors = FormErrors::default()
         .keep("name", name.clone())
         .keep("email", email.clone());
-    let parsed_name =
-        DisplayName::parse(&name).map_err(|m| errors = errors.clone().with("name", m));
-    let parsed_email = Email::parse(&email).map_err(|m| errors = errors.clone().with("email", m));
-    let parsed_password =
-        Password::parse(&password).map_err(|m| errors = errors.clone().with("password", m));
+    let parsed_name = errors.check("name", DisplayName::parse(&name));
+    let parsed_email = errors.check("email", Email::parse(&email));
+    let parsed_password = errors.check("password", Password::parse(&password));
     if !allowed {
         return Err(session::respond_with(AppError::Invalid(errors.with(
             "form",
             "Too many sign-up attempts from your network. Try again in an hour.",
         ))));
     }
-    let (Ok(name), Ok(email), Ok(password)) = (parsed_name, parsed_email, parsed_password) else {
+    let (Some(name), Some(email), Some(password)) = (parsed_name, parsed_email, parsed_password)
+    else {
         return Err(session::respond_with(AppError::Invalid(errors)));
     };
 

@@ -174,16 +174,29 @@ pub async fn set_follow(
 pub fn LikeControl(slug: String, initial: LikeState) -> impl IntoView {
     let liked = RwSignal::new(initial.liked);
     let count = RwSignal::new(initial.count);
-    let before = StoredValue::new(initial);
+    // The last state the server confirmed, to roll back to.
+    let confirmed = StoredValue::new(initial);
     let message = RwSignal::new(None::<String>);
     let action = ServerAction::<SetLike>::new();
+    // One call at a time: a click while one is in flight is sent when it returns, so the
+    // server always ends on the reader's last choice.
+    let slug_for_effect = slug.clone();
     Effect::new(move |_| match action.value().get() {
         Some(Ok(state)) => {
-            liked.set(state.liked);
-            count.set(state.count);
+            confirmed.set_value(state);
+            let want = liked.get_untracked();
+            if state.liked == want {
+                count.set(state.count);
+            } else {
+                count.set(state.count + if want { 1 } else { -1 });
+                action.dispatch(SetLike {
+                    slug: slug_for_effect.clone(),
+                    liked: want,
+                });
+            }
         }
         Some(Err(err)) => {
-            let previous = before.get_value();
+            let previous = confirmed.get_value();
             liked.set(previous.liked);
             count.set(previous.count);
             message.set(Some(format!("Your like was not saved: {err}")));
@@ -194,17 +207,15 @@ pub fn LikeControl(slug: String, initial: LikeState) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let want = !liked.get_untracked();
-        before.set_value(LikeState {
-            liked: liked.get_untracked(),
-            count: count.get_untracked(),
-        });
         liked.set(want);
         count.update(|c| *c += if want { 1 } else { -1 });
         message.set(None);
-        action.dispatch(SetLike {
-            slug: slug_for_submit.clone(),
-            liked: want,
-        });
+        if !action.pending().get_untracked() {
+            action.dispatch(SetLike {
+                slug: slug_for_submit.clone(),
+                liked: want,
+            });
+        }
     };
     view! {
         <form method="post" action=SetLike::PATH class="like-form" on:submit=on_submit>
@@ -234,30 +245,51 @@ pub fn RatingControl(slug: String, initial: RatingSummary) -> impl IntoView {
     // The "Save rating" button is for readers without JavaScript: once hydrated, choosing saves.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    // One rating call at a time: choices made while one is in flight (arrow keys are fast)
+    // are sent when it returns, so the server always ends on the reader's last choice.
+    let slug_effect = slug.clone();
+    let resend = move |want: Option<i64>| match want {
+        Some(stars) => {
+            rate.dispatch(RateArticle {
+                slug: slug_effect.clone(),
+                stars: stars.to_string(),
+            });
+        }
+        None => {
+            remove.dispatch(RemoveRating {
+                slug: slug_effect.clone(),
+            });
+        }
+    };
     for action_value in [rate.value(), remove.value()] {
+        let resend = resend.clone();
         Effect::new(move |_| match action_value.get() {
             Some(Ok(new)) => {
-                summary.set(new);
+                let want = summary.get_untracked().mine;
+                summary.set(RatingSummary { mine: want, ..new });
                 message.set(None);
+                if new.mine != want {
+                    resend(want);
+                }
             }
             Some(Err(err)) => message.set(Some(format!("Your rating was not saved: {err}"))),
             None => {}
         });
     }
-    let slug_rate = slug.clone();
+    let busy = move || rate.pending().get_untracked() || remove.pending().get_untracked();
+    let resend_choice = resend.clone();
     let choose = move |stars: i64| {
         summary.update(|s| s.mine = Some(stars));
-        rate.dispatch(RateArticle {
-            slug: slug_rate.clone(),
-            stars: stars.to_string(),
-        });
+        if !busy() {
+            resend_choice(Some(stars));
+        }
     };
-    let slug_remove = slug.clone();
     let on_remove = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        remove.dispatch(RemoveRating {
-            slug: slug_remove.clone(),
-        });
+        summary.update(|s| s.mine = None);
+        if !busy() {
+            resend(None);
+        }
     };
     let slug_hidden = slug.clone();
     view! {
