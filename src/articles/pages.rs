@@ -142,34 +142,54 @@ fn ArticleCard(item: ArticleListItem) -> impl IntoView {
                 <a href=format!("/articles/{}", item.slug)>{item.title}</a>
             </h2>
             <p class="article-card-summary">{item.summary}</p>
-            <p class="byline">
-                <a href=format!("/authors/{}", item.author_handle)>{item.author_name}</a>
-                " · "
-                <DateTime ms=item.published_at />
-                " · "
-                <span>{format!("{} min read", item.reading_minutes)}</span>
-            </p>
-            {(!item.tags.is_empty())
-                .then(|| {
-                    view! {
-                        <ul class="tag-list" aria-label="Tags">
-                            {item
-                                .tags
-                                .into_iter()
-                                .map(|tag| {
-                                    view! {
-                                        <li>
-                                            <a class="tag" href=format!("/tags/{tag}")>
-                                                {format!("#{tag}")}
-                                            </a>
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
-                })}
+            <Byline
+                author_name=item.author_name
+                author_handle=item.author_handle
+                published_at=item.published_at
+                reading_minutes=item.reading_minutes
+            />
+            {(!item.tags.is_empty()).then(|| view! { <TagLinks tags=item.tags /> })}
         </li>
+    }
+}
+
+/// Author link, publication date and reading time.
+#[component]
+fn Byline(
+    author_name: String,
+    author_handle: String,
+    published_at: i64,
+    reading_minutes: i64,
+) -> impl IntoView {
+    view! {
+        <p class="byline">
+            <a href=format!("/authors/{author_handle}")>{author_name}</a>
+            " · "
+            <DateTime ms=published_at />
+            " · "
+            <span>{format!("{reading_minutes} min read")}</span>
+        </p>
+    }
+}
+
+/// Tags as links to their pages ("#rust").
+#[component]
+fn TagLinks(tags: Vec<String>) -> impl IntoView {
+    view! {
+        <ul class="tag-list">
+            {tags
+                .into_iter()
+                .map(|tag| {
+                    view! {
+                        <li>
+                            <a class="tag" href=format!("/tags/{tag}")>
+                                {format!("#{tag}")}
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 
@@ -218,15 +238,12 @@ fn ArticleReader(article: ArticleView, site: SiteInfo, user: Option<CurrentUser>
             <header class="article-header">
                 <h1>{article.title.clone()}</h1>
                 <p class="article-summary">{article.summary.clone()}</p>
-                <p class="byline">
-                    <a href=format!("/authors/{}", article.author_handle)>
-                        {article.author_name.clone()}
-                    </a>
-                    " · "
-                    <DateTime ms=article.published_at />
-                    " · "
-                    <span>{format!("{} min read", article.reading_minutes)}</span>
-                </p>
+                <Byline
+                    author_name=article.author_name.clone()
+                    author_handle=article.author_handle.clone()
+                    published_at=article.published_at
+                    reading_minutes=article.reading_minutes
+                />
             </header>
             <div class="prose" inner_html=article.body_html.clone()></div>
         </article>
@@ -262,21 +279,7 @@ fn ArticleReader(article: ArticleView, site: SiteInfo, user: Option<CurrentUser>
         </section>
 
         <nav class="panel tags" aria-label="Tags">
-            <ul class="tag-list">
-                {article
-                    .tags
-                    .iter()
-                    .map(|tag| {
-                        view! {
-                            <li>
-                                <a class="tag" href=format!("/tags/{tag}")>
-                                    {format!("#{tag}")}
-                                </a>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
+            <TagLinks tags=article.tags.clone() />
         </nav>
 
         <section class="panel" id="written-by" aria-labelledby="written-by-heading">

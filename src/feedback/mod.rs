@@ -332,28 +332,13 @@ pub fn RatingControl(slug: String, initial: RatingSummary) -> impl IntoView {
             </form>
         </Show>
         <p class="feedback-message" role="status">{move || message.get()}</p>
-        <p class="rating-average">{move || summary.get().average_text()}</p>
-        <ul class="rating-distribution">
-            {(1..=5)
-                .rev()
-                .map(|stars: usize| {
-                    let label = if stars == 1 { "1 star".to_owned() } else { format!("{stars} stars") };
-                    let count = move || summary.get().stars[stars - 1];
-                    let share = move || {
-                        let s = summary.get();
-                        if s.count > 0 { s.stars[stars - 1] * 100 / s.count } else { 0 }
-                    };
-                    view! {
-                        <li>
-                            <span>{move || format!("{label}: {}", count())}</span>
-                            <span class="bar" aria-hidden="true">
-                                <span style=move || format!("width: {}%", share())></span>
-                            </span>
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
+        {move || {
+            let summary = summary.get();
+            view! {
+                <p class="rating-average">{summary.average_text()}</p>
+                <crate::articles::pages::RatingDistribution summary />
+            }
+        }}
     }
 }
 
