@@ -7,6 +7,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::accounts::{AuthProvider, SignInPage, SignUpPage};
 use crate::articles::{ArticlePage, AuthorPage, HomePage, TagPage};
+use crate::discussion::CommentThreadPage;
 use crate::site::{provide_site_info, Footer, Header, NotFound};
 
 /// The HTML document around the app, rendered on the server only.
@@ -48,6 +49,11 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                         <Route path=path!("/articles/:slug") view=ArticlePage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/articles/:slug/comments/:id")
+                            view=CommentThreadPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/authors/:handle") view=AuthorPage ssr=SsrMode::Async />
                         <Route path=path!("/tags/:tag") view=TagPage ssr=SsrMode::Async />
                         <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />

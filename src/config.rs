@@ -23,6 +23,7 @@ const KEYS: &[&str] = &[
     "log_filter",
     "trusted_proxies",
     "signups_per_hour",
+    "comments_per_minute",
 ];
 
 /// The validated runtime configuration.
@@ -48,6 +49,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Sign-ups allowed per client address per hour.
     pub signups_per_hour: i64,
+    /// Comments (and replies) one reader may post per minute.
+    pub comments_per_minute: i64,
 }
 
 /// A configuration problem, phrased for the person starting the server.
@@ -222,6 +225,12 @@ impl Config {
                 _ => Err("expected a whole number of at least 60".to_owned()),
             }
         })?;
+        let comments_per_minute = raw.parse("comments_per_minute", Some("5"), |v| {
+            match v.trim().parse::<i64>() {
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err("expected a whole number of at least 1".to_owned()),
+            }
+        })?;
         Ok(Self {
             listen,
             database_url,
@@ -233,6 +242,7 @@ impl Config {
             log_filter,
             trusted_proxies,
             signups_per_hour,
+            comments_per_minute,
         })
     }
 

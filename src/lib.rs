@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod app;
 pub mod articles;
+pub mod discussion;
 pub mod error;
 pub mod feedback;
 pub mod site;

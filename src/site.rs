@@ -150,6 +150,18 @@ pub fn format_date(ms: i64) -> (String, String) {
     }
 }
 
+/// `("2026-03-17T23:30:00Z", "17 Mar 2026, 23:30 UTC")` for a time in ms since the epoch:
+/// the same text on the server and in the browser, so hydration never disagrees.
+pub fn format_date_time(ms: i64) -> (String, String) {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => (
+            t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            t.format("%-d %b %Y, %H:%M UTC").to_string(),
+        ),
+        None => (String::new(), String::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +172,13 @@ mod tests {
         assert_eq!(
             format_date(1_773_790_200_000),
             ("2026-03-17".to_owned(), "17 March 2026".to_owned())
+        );
+        assert_eq!(
+            format_date_time(1_773_790_200_000),
+            (
+                "2026-03-17T23:30:00Z".to_owned(),
+                "17 Mar 2026, 23:30 UTC".to_owned()
+            )
         );
     }
 }

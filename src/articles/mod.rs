@@ -120,31 +120,12 @@ pub struct ArticleView {
     /// Tag names.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub tags: Vec<String>,
-    /// Visible comments, oldest first.
-    #[cfg_attr(feature = "ssr", sqlx(skip))]
-    pub comments: Vec<CommentView>,
     /// Canonical URL on this site.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub canonical_url: String,
     /// schema.org `Article` as JSON, safe to place inside a `<script>` element.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub json_ld: String,
-}
-
-/// A comment as the discussion shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct CommentView {
-    /// Row id.
-    pub id: i64,
-    /// The comment it answers, if any.
-    pub parent_id: Option<i64>,
-    /// Its author's display name.
-    pub author_name: String,
-    /// Posting time, ms since the epoch.
-    pub created_at: i64,
-    /// Sanitised HTML of the body.
-    pub body_html: String,
 }
 
 /// An author as their page shows them.
@@ -192,7 +173,6 @@ pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     let mut article = store::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or_else(|| crate::accounts::session::respond_with(AppError::NotFound))?;
-    article.comments = store::list_comments(&state.pool, article.id).await?;
     if let Some(user) = crate::accounts::session::current_user() {
         let (liked, rating, following) = crate::feedback::store::viewer_state(
             &state.pool,

@@ -6,9 +6,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
     get_article, get_author_page, get_tag_page, list_articles, ArticleListItem, ArticleListPage,
-    ArticleView, AuthorPageData, CommentView,
+    ArticleView, AuthorPageData,
 };
 use crate::accounts::{sign_in_href, use_auth, CurrentUser};
+use crate::discussion::{get_comments, CommentPage, Discussion};
 use crate::error::AppError;
 use crate::feedback::{
     FollowControl, FollowState, LikeControl, LikeState, RatingControl, RatingSummary,
@@ -38,7 +39,7 @@ fn use_page_number() -> Memo<u32> {
 }
 
 /// Shows `Err` results: "Not found" (404 from the server) or the error's message.
-fn error_view(err: AppError) -> AnyView {
+pub(crate) fn error_view(err: AppError) -> AnyView {
     match err {
         AppError::NotFound => view! { <NotFound /> }.into_any(),
         other => view! { <p role="alert">{other.to_string()}</p> }.into_any(),
@@ -199,6 +200,19 @@ pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let article = Resource::new(slug, get_article);
+    // The discussion has its own resource, so changing its order or page reloads only it.
+    let query = use_query_map();
+    let comments = Resource::new(
+        move || {
+            let query = query.read();
+            (
+                slug(),
+                query.get("sort"),
+                query.get("page").and_then(|p| p.parse::<u32>().ok()),
+            )
+        },
+        |(slug, sort, page)| get_comments(slug, sort, page),
+    );
     let site = use_site_info();
     let auth = use_auth();
     view! {
@@ -207,7 +221,7 @@ pub fn ArticlePage() -> impl IntoView {
                 let user = auth.user.await.ok().flatten();
                 match (article.await, site.get().await) {
                     (Ok(article), Ok(site)) => {
-                        view! { <ArticleReader article site user /> }.into_any()
+                        view! { <ArticleReader article site user comments /> }.into_any()
                     }
                     (Err(err), _) | (_, Err(err)) => error_view(err),
                 }
@@ -217,7 +231,12 @@ pub fn ArticlePage() -> impl IntoView {
 }
 
 #[component]
-fn ArticleReader(article: ArticleView, site: SiteInfo, user: Option<CurrentUser>) -> impl IntoView {
+fn ArticleReader(
+    article: ArticleView,
+    site: SiteInfo,
+    user: Option<CurrentUser>,
+    comments: Resource<Result<CommentPage, AppError>>,
+) -> impl IntoView {
     let path = format!("/articles/{}", article.slug);
     let signed_in = user.is_some();
     let (published, _) = crate::site::format_date(article.published_at);
@@ -311,7 +330,7 @@ fn ArticleReader(article: ArticleView, site: SiteInfo, user: Option<CurrentUser>
 
         <ReaderFeedback article=article.clone() path=path.clone() signed_in />
 
-        <Discussion comments=article.comments.clone() count=article.comment_count path signed_in />
+        <Discussion slug=article.slug.clone() signed_in comments />
     }
 }
 
@@ -395,51 +414,6 @@ pub fn RatingDistribution(summary: RatingSummary) -> impl IntoView {
                 })
                 .collect_view()}
         </ul>
-    }
-}
-
-#[component]
-fn Discussion(
-    comments: Vec<CommentView>,
-    count: i64,
-    path: String,
-    signed_in: bool,
-) -> impl IntoView {
-    view! {
-        <section class="panel" id="discussion" aria-labelledby="discussion-heading">
-            <h2 id="discussion-heading">"Discussion"</h2>
-            <p class="count">{plural(count, "Comment", "Comments")}</p>
-            <p class="lede">
-                "Thoughtful readers leave field notes, pushback, and hard-won operational detail here."
-            </p>
-            {(!signed_in)
-                .then(|| {
-                    view! {
-                        <p>
-                            <a href=sign_in_href(&path, "#discussion")>"Sign in to comment"</a>
-                        </p>
-                    }
-                })}
-            <ol class="comments">
-                {comments
-                    .into_iter()
-                    .map(|comment| {
-                        view! {
-                            <li>
-                                <article class="comment" id=format!("comment-{}", comment.id)>
-                                    <p class="comment-meta">
-                                        <span class="comment-author">{comment.author_name}</span>
-                                        " · "
-                                        <DateTime ms=comment.created_at />
-                                    </p>
-                                    <div class="comment-body" inner_html=comment.body_html></div>
-                                </article>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ol>
-        </section>
     }
 }
 

@@ -16,7 +16,7 @@ use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
 /// Bump when rendering changes, so stored bodies are rendered again at start-up.
-pub const RENDER_VERSION: i64 = 3;
+pub const RENDER_VERSION: i64 = 4;
 
 /// Headings needed before a table of contents is worth showing.
 const TOC_MIN_HEADINGS: usize = 3;
@@ -73,6 +73,16 @@ pub fn render_markdown(markdown: &str) -> RenderedBody {
     let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
     let mut iter = events.into_iter().peekable();
     while let Some(event) = iter.next() {
+        // A checklist item's box is read out as what it means (an unlabelled checkbox is
+        // an anonymous form control to assistive technology).
+        if let Event::TaskListMarker(done) = event {
+            out.push(Event::InlineHtml(CowStr::Borrowed(if done {
+                "<input type=\"checkbox\" disabled checked aria-label=\"Done\"> "
+            } else {
+                "<input type=\"checkbox\" disabled aria-label=\"Not done\"> "
+            })));
+            continue;
+        }
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -270,7 +280,7 @@ fn highlight(code: &str, lang: &str) -> String {
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .add_tags(["input", "nav"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("nav", ["aria-labelledby", "class"])
         .add_tag_attributes("div", ["class"])
         .add_tag_attributes("sup", ["class"])

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 
 use std::collections::HashMap;
 
-use super::{ArticleListItem, ArticleView, AuthorProfile, CommentView};
+use super::{ArticleListItem, ArticleView, AuthorProfile};
 use crate::db::{now_ms, Pool};
 
 /// An author as the importer knows them.
@@ -301,19 +301,6 @@ pub async fn find_author(pool: &Pool, handle: &str) -> sqlx::Result<Option<Autho
     )
     .bind(handle)
     .fetch_optional(pool)
-    .await
-}
-
-/// The visible comments of an article, oldest first.
-pub async fn list_comments(pool: &Pool, article_id: i64) -> sqlx::Result<Vec<CommentView>> {
-    sqlx::query_as(
-        "SELECT c.id, c.parent_id, u.name AS author_name, c.created_at, c.body_html
-         FROM comments c JOIN users u ON u.id = c.user_id
-         WHERE c.article_id = $1 AND c.deleted_at IS NULL
-         ORDER BY c.created_at, c.id",
-    )
-    .bind(article_id)
-    .fetch_all(pool)
     .await
 }
 

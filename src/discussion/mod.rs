@@ -1,0 +1,498 @@
+//! The discussion under an article: threaded comments with Markdown, replies, edits within
+//! 15 minutes, deletion, ordering and pagination.
+//!
+//! Pages show three levels of a thread; a deeper reply is behind a "Continue this thread"
+//! link to a page rooted at its ancestor (`/articles/{slug}/comments/{id}`). Every comment a
+//! page shows is in its server-rendered HTML. The reader always comes from the session:
+//! only a comment's author edits it; its author or an admin deletes it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+pub mod body;
+#[cfg(feature = "ssr")]
+pub mod store;
+mod view;
+
+pub use body::CommentBody;
+pub use view::{CommentThreadPage, Discussion};
+
+/// Top-level comments on one page of a discussion.
+pub const ROOTS_PER_PAGE: i64 = 50;
+/// Levels of a thread one page shows (a comment, its replies, and theirs).
+pub const LEVELS_PER_PAGE: i64 = 3;
+/// How long after posting its author may edit a comment, in ms.
+pub const EDIT_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Order of the top-level comments (replies are always oldest first, to read as a dialogue).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sort {
+    /// Oldest first (the default).
+    #[default]
+    Oldest,
+    /// Newest first.
+    Newest,
+}
+
+impl Sort {
+    /// Reads the `sort` query parameter; anything but "newest" is the default.
+    pub fn from_param(value: Option<&str>) -> Self {
+        match value {
+            Some("newest") => Self::Newest,
+            _ => Self::Oldest,
+        }
+    }
+
+    /// The `sort` query parameter value.
+    pub fn as_param(self) -> &'static str {
+        match self {
+            Self::Oldest => "oldest",
+            Self::Newest => "newest",
+        }
+    }
+}
+
+/// A comment as one reader sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// Row id (`#comment-{id}` on the page).
+    pub id: i64,
+    /// The comment it answers.
+    pub parent_id: Option<i64>,
+    /// 0 for a top-level comment, 1 for a reply to one, and so on.
+    pub depth: i64,
+    /// Its author's display name (empty once deleted).
+    pub author_name: String,
+    /// The display name of the author of the comment it answers (`None` when that one was
+    /// deleted or it answers none).
+    pub parent_author: Option<String>,
+    /// Posting time, ms since the epoch.
+    pub created_at: i64,
+    /// Last edit, ms since the epoch.
+    pub edited_at: Option<i64>,
+    /// Deleted but kept as "[deleted]" because it has replies.
+    pub deleted: bool,
+    /// Sanitised HTML of the body (empty once deleted).
+    pub body_html: String,
+    /// The Markdown as typed: only sent to its author while they may still edit it.
+    pub body_markdown: String,
+    /// Direct replies stored (placeholders included).
+    pub reply_count: i64,
+    /// Whether the viewer wrote it.
+    pub mine: bool,
+    /// Whether the viewer may delete it (its author or an admin).
+    pub can_delete: bool,
+}
+
+impl Comment {
+    /// When its author can no longer edit it, ms since the epoch.
+    pub fn editable_until(&self) -> i64 {
+        self.created_at + EDIT_WINDOW_MS
+    }
+
+    /// Whether the viewer may edit it at `now`.
+    pub fn can_edit(&self, now: i64) -> bool {
+        self.mine && !self.deleted && now < self.editable_until()
+    }
+}
+
+/// A comment with the replies a page shows under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    /// The comment.
+    pub comment: Comment,
+    /// Its replies shown on this page, oldest first.
+    pub replies: Vec<Thread>,
+}
+
+/// One page of an article's discussion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentPage {
+    /// Top-level comments of this page with three levels of their threads.
+    pub threads: Vec<Thread>,
+    /// Order of the top-level comments.
+    pub sort: Sort,
+    /// 1-based page number.
+    pub page: u32,
+    /// Whether another page follows.
+    pub has_more: bool,
+    /// Comments of the article ("N Comments").
+    pub total: i64,
+    /// The server's clock when the page was read, so edit windows render the same text on
+    /// the server and after hydration.
+    pub now: i64,
+}
+
+/// A sub-thread page: one comment and three levels below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadPage {
+    /// The article's slug.
+    pub slug: String,
+    /// The article's title.
+    pub title: String,
+    /// The comment at the top of the page and its replies.
+    pub thread: Thread,
+    /// Where the comment this thread continues from is shown.
+    pub context_href: String,
+    /// Comments of the article.
+    pub total: i64,
+    /// The server's clock when the page was read.
+    pub now: i64,
+}
+
+/// A comment just posted, and the article's new comment count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posted {
+    /// The new comment.
+    pub comment: Comment,
+    /// Comments of the article now.
+    pub total: i64,
+}
+
+/// What deleting a comment changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deleted {
+    /// Whether the comment stays as a "[deleted]" placeholder (it has replies).
+    pub placeholder: bool,
+    /// Comments removed from the page: the comment itself unless it stays as a placeholder,
+    /// and placeholders above it left without replies.
+    pub removed: Vec<i64>,
+    /// Comments of the article now.
+    pub total: i64,
+}
+
+/// Arranges comments into threads: `roots` in the order given, each followed by its replies
+/// (oldest first) found in `descendants`, down to `levels` levels in all. Comments whose
+/// parent is not present are dropped: they belong to another page.
+pub fn build_threads(
+    roots: Vec<Comment>,
+    mut descendants: Vec<Comment>,
+    levels: i64,
+) -> Vec<Thread> {
+    use std::collections::HashMap;
+
+    descendants.sort_by_key(|c| (c.created_at, c.id));
+    let mut children: HashMap<i64, Vec<Comment>> = HashMap::new();
+    for comment in descendants {
+        if let Some(parent) = comment.parent_id {
+            children.entry(parent).or_default().push(comment);
+        }
+    }
+    fn attach(
+        comment: Comment,
+        children: &mut HashMap<i64, Vec<Comment>>,
+        levels_left: i64,
+    ) -> Thread {
+        let replies = if levels_left > 1 {
+            children
+                .remove(&comment.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|reply| attach(reply, children, levels_left - 1))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Thread { comment, replies }
+    }
+    roots
+        .into_iter()
+        .map(|root| attach(root, &mut children, levels))
+        .collect()
+}
+
+// Discussion endpoints have stable paths (`/api/post_comment`, …): they are the public
+// comment API that scripts and the benchmark call.
+
+/// The page of an article's discussion: `sort` is "oldest" (default) or "newest", `page`
+/// counts from 1.
+#[server(endpoint = "get_comments")]
+pub async fn get_comments(
+    slug: String,
+    sort: Option<String>,
+    page: Option<u32>,
+) -> Result<CommentPage, AppError> {
+    let state = crate::state::app_state()?;
+    let viewer = store::Viewer::from_session();
+    let article = store::find_article(&state.pool, &slug)
+        .await?
+        .ok_or_else(|| crate::accounts::session::respond_with(AppError::NotFound))?;
+    let sort = Sort::from_param(sort.as_deref());
+    let page = page.unwrap_or(1).clamp(1, 100_000);
+    let now = crate::db::now_ms();
+    let (threads, has_more) =
+        store::page_threads(&state.pool, article.id, sort, page, &viewer, now).await?;
+    Ok(CommentPage {
+        threads,
+        sort,
+        page,
+        has_more,
+        total: article.comment_count,
+        now,
+    })
+}
+
+/// The sub-thread of comment `id` under the article `slug`.
+#[server(endpoint = "get_comment_thread")]
+pub async fn get_comment_thread(slug: String, id: i64) -> Result<ThreadPage, AppError> {
+    let state = crate::state::app_state()?;
+    let viewer = store::Viewer::from_session();
+    let not_found = || crate::accounts::session::respond_with(AppError::NotFound);
+    let article = store::find_article(&state.pool, &slug)
+        .await?
+        .ok_or_else(not_found)?;
+    let now = crate::db::now_ms();
+    let thread = store::sub_thread(&state.pool, article.id, id, &viewer, now)
+        .await?
+        .ok_or_else(not_found)?;
+    let context_href = store::location(&state.pool, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(ThreadPage {
+        slug: article.slug,
+        title: article.title,
+        thread,
+        context_href,
+        total: article.comment_count,
+        now,
+    })
+}
+
+/// Posts a comment on the article `slug`, or a reply to comment `parent`.
+#[server(endpoint = "post_comment")]
+pub async fn post_comment(
+    slug: String,
+    body: String,
+    parent: Option<i64>,
+) -> Result<Posted, AppError> {
+    use crate::accounts::session;
+    use crate::error::FormErrors;
+
+    let user = session::require_user()?;
+    let kept = |message: String| {
+        let mut errors = FormErrors::default()
+            .with("body", message)
+            .keep("body", body.clone());
+        if let Some(parent) = parent {
+            errors = errors.keep("parent", parent.to_string());
+        }
+        session::respond_with(AppError::Invalid(errors))
+    };
+    let text = CommentBody::parse(&body).map_err(kept)?;
+    let state = crate::state::app_state()?;
+    let article = store::find_article(&state.pool, &slug)
+        .await?
+        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+    let now = crate::db::now_ms();
+    let limit = state.config.comments_per_minute;
+    let allowed = crate::accounts::store::take_rate_limit(
+        &state.pool,
+        &format!("comment:{}", user.id),
+        now,
+        now - 60_000,
+        limit,
+    )
+    .await?;
+    if !allowed {
+        return Err(kept(format!(
+            "You are commenting too fast: at most {limit} comments a minute. Wait a moment, then post again; your text is kept."
+        )));
+    }
+    let html = body::render(&text);
+    let id =
+        match store::insert(&state.pool, article.id, parent, user.id, &text, &html, now).await? {
+            store::Inserted::Id(id) => id,
+            store::Inserted::ParentGone => return Err(kept(
+                "The comment you are replying to was deleted, so it cannot be answered any more"
+                    .to_owned(),
+            )),
+        };
+    let viewer = store::Viewer::from_session();
+    let comment = store::find(&state.pool, id, &viewer, now)
+        .await?
+        .ok_or(AppError::Internal)?;
+    if let Some(location) = store::location(&state.pool, id).await? {
+        session::back_to_form(&location);
+    }
+    let total = store::comment_count(&state.pool, article.id).await?;
+    Ok(Posted { comment, total })
+}
+
+/// Replaces the text of comment `id`: only its author, within 15 minutes of posting.
+#[server(endpoint = "edit_comment")]
+pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
+    use crate::accounts::session;
+    use crate::error::FormErrors;
+
+    let user = session::require_user()?;
+    let state = crate::state::app_state()?;
+    let existing = store::record(&state.pool, id)
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+    if existing.user_id != user.id {
+        return Err(session::respond_with(AppError::Forbidden));
+    }
+    let kept = |message: String| {
+        session::respond_with(AppError::Invalid(
+            FormErrors::default()
+                .with("body", message)
+                .keep("body", body.clone())
+                .keep("id", id.to_string()),
+        ))
+    };
+    let text = CommentBody::parse(&body).map_err(kept)?;
+    let now = crate::db::now_ms();
+    let html = body::render(&text);
+    if !store::update_body(&state.pool, id, &text, &html, now, now - EDIT_WINDOW_MS).await? {
+        return Err(kept(
+            "This comment can no longer be edited: edits are possible for 15 minutes after posting"
+                .to_owned(),
+        ));
+    }
+    let viewer = store::Viewer::from_session();
+    let comment = store::find(&state.pool, id, &viewer, now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(location) = store::location(&state.pool, id).await? {
+        session::back_to_form(&location);
+    }
+    Ok(comment)
+}
+
+/// Deletes comment `id`: its author or an admin. A comment with replies stays as
+/// "[deleted]"; one without disappears, with any placeholders it leaves without replies.
+#[server(endpoint = "delete_comment")]
+pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
+    use crate::accounts::session;
+
+    let user = session::require_user()?;
+    let state = crate::state::app_state()?;
+    let existing = store::record(&state.pool, id)
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+    if existing.user_id != user.id && user.role != crate::accounts::Role::Admin {
+        return Err(session::respond_with(AppError::Forbidden));
+    }
+    // Where a reader without JavaScript returns to: the placeholder, else the comment it
+    // answered, else the discussion.
+    let parent_location = match existing.parent_id {
+        Some(parent) => store::location(&state.pool, parent).await?,
+        None => None,
+    };
+    let own_location = store::location(&state.pool, id).await?;
+    let deleted = store::delete(&state.pool, id, crate::db::now_ms())
+        .await?
+        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+    let back = if deleted.placeholder {
+        own_location
+    } else {
+        parent_location.filter(|_| {
+            !deleted
+                .removed
+                .iter()
+                .any(|r| Some(*r) == existing.parent_id)
+        })
+    };
+    let back = back.unwrap_or_else(|| format!("/articles/{}#discussion", existing.article_slug));
+    session::back_to_form(&back);
+    Ok(deleted)
+}
+
+/// Renders a comment as it would appear, for the "Preview" toggle.
+#[server(endpoint = "preview_comment")]
+pub async fn preview_comment(body: String) -> Result<String, AppError> {
+    use crate::accounts::session;
+    session::require_user()?;
+    let text = CommentBody::parse(&body)
+        .map_err(|message| session::respond_with(AppError::invalid("body", message)))?;
+    Ok(body::render(&text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comment(id: i64, parent_id: Option<i64>, depth: i64, created_at: i64) -> Comment {
+        Comment {
+            id,
+            parent_id,
+            depth,
+            created_at,
+            ..Comment::default()
+        }
+    }
+
+    fn shape(threads: &[Thread]) -> String {
+        threads
+            .iter()
+            .map(|t| {
+                if t.replies.is_empty() {
+                    t.comment.id.to_string()
+                } else {
+                    format!("{}({})", t.comment.id, shape(&t.replies))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn threads_keep_root_order_and_put_replies_oldest_first() {
+        let roots = vec![comment(9, None, 0, 900), comment(1, None, 0, 100)];
+        let descendants = vec![
+            comment(5, Some(1), 1, 500),
+            comment(3, Some(1), 1, 300),
+            comment(4, Some(3), 2, 400),
+            comment(10, Some(9), 1, 1000),
+            // Same time: the lower id first.
+            comment(7, Some(1), 1, 300),
+        ];
+        let threads = build_threads(roots, descendants, LEVELS_PER_PAGE);
+        assert_eq!(shape(&threads), "9(10) 1(3(4) 7 5)");
+    }
+
+    #[test]
+    fn threads_stop_after_three_levels() {
+        let roots = vec![comment(1, None, 0, 1)];
+        let descendants = vec![
+            comment(2, Some(1), 1, 2),
+            comment(3, Some(2), 2, 3),
+            comment(4, Some(3), 3, 4),
+            comment(5, Some(4), 4, 5),
+        ];
+        assert_eq!(shape(&build_threads(roots, descendants, 3)), "1(2(3))");
+    }
+
+    #[test]
+    fn replies_whose_parent_is_elsewhere_are_dropped() {
+        let roots = vec![comment(1, None, 0, 1)];
+        let descendants = vec![comment(2, Some(99), 1, 2)];
+        assert_eq!(shape(&build_threads(roots, descendants, 3)), "1");
+    }
+
+    #[test]
+    fn the_edit_window_is_fifteen_minutes_and_only_for_the_author() {
+        let mut c = comment(1, None, 0, 1_000_000);
+        c.mine = true;
+        assert!(c.can_edit(1_000_000));
+        assert!(c.can_edit(1_000_000 + EDIT_WINDOW_MS - 1));
+        assert!(!c.can_edit(1_000_000 + EDIT_WINDOW_MS));
+        c.mine = false;
+        assert!(!c.can_edit(1_000_000));
+        c.mine = true;
+        c.deleted = true;
+        assert!(!c.can_edit(1_000_000));
+    }
+
+    #[test]
+    fn sort_parameter() {
+        assert_eq!(Sort::from_param(Some("newest")), Sort::Newest);
+        assert_eq!(Sort::from_param(Some("oldest")), Sort::Oldest);
+        assert_eq!(Sort::from_param(Some("bogus")), Sort::Oldest);
+        assert_eq!(Sort::from_param(None), Sort::Oldest);
+    }
+}
