@@ -70,3 +70,35 @@ chromium:
 	@test -x /usr/bin/chromium || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# --- Benchmarks (issue 7); bench/README-section.md says what each row measures. ---
+BENCH_STATE := /var/tmp/besthub/bench
+ISSO_VERSION := 0.14.0
+
+.PHONY: bench bench-tools bench-seed
+
+## bench: release build, benchmark database, then every row of the table (bench/results/).
+bench: setup build bench-tools bench-seed
+	@python3 bench/run.py
+
+# Debian's nginx and wrk, Isso from PyPI in a venv, Lighthouse and playwright-core from npm.
+bench-tools: bench/node_modules/.installed
+	@{ test -x /usr/sbin/nginx && command -v wrk >/dev/null; } || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx wrk >/dev/null; }
+	@"$(BENCH_STATE)/venv/bin/isso" --version 2>/dev/null | grep -qF "$(ISSO_VERSION)" || { \
+		python3 -m venv "$(BENCH_STATE)/venv" && \
+		"$(BENCH_STATE)/venv/bin/pip" install -q --disable-pip-version-check "isso==$(ISSO_VERSION)"; }
+
+bench/node_modules/.installed: bench/package-lock.json
+	@cd bench && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The database generator, built like the server binary (release, ssr) and with the variables
+# cargo-leptos sets (leptos reads LEPTOS_OUTPUT_NAME at compile time): without them this build
+# and the next `cargo leptos build` would each recompile leptos and the crate.
+bench-seed:
+	@LEPTOS_OUTPUT_NAME=besthub LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+		LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
+		LEPTOS_HASH_FILES=false LEPTOS_JS_MINIFY=true \
+		cargo build --release --no-default-features --features ssr --example bench_seed

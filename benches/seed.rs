@@ -6,7 +6,8 @@
 //! are exactly what the app would have written. Deterministic: the same seed gives the same
 //! database. Prints a JSON summary on stdout for the benchmark driver.
 //!
-//! Usage: `bench_seed --database-url sqlite://PATH [--comments-100k N]`
+//! Usage: `bench_seed --database-url sqlite://PATH [--comments-50 N] [--comments-100k N]`
+//! (the two counts change the sizes of the small and the big discussion).
 
 use besthub::accounts::domain::Password;
 use besthub::db::Pool;
@@ -130,16 +131,24 @@ fn article_markdown(i: usize, slug: &str, rng: &mut Rng) -> String {
 
 struct Args {
     database_url: String,
+    comments_50: usize,
     comments_100k: usize,
 }
 
 fn args() -> Result<Args, String> {
     let mut database_url = None;
+    let mut comments_50 = 50;
     let mut comments_100k = 100_000;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--database-url" => database_url = it.next(),
+            "--comments-50" => {
+                comments_50 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--comments-50 needs a number")?;
+            }
             "--comments-100k" => {
                 comments_100k = it
                     .next()
@@ -151,6 +160,7 @@ fn args() -> Result<Args, String> {
     }
     Ok(Args {
         database_url: database_url.ok_or("--database-url is required")?,
+        comments_50,
         comments_100k,
     })
 }
@@ -224,7 +234,7 @@ async fn discussion(
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = args()
-        .map_err(|e| format!("{e}\nusage: bench_seed --database-url URL [--comments-100k N]"))?;
+        .map_err(|e| format!("{e}\nusage: bench_seed --database-url URL [--comments-50 N] [--comments-100k N]"))?;
     let pool = besthub::db::connect(&args.database_url, 4).await?;
     let mut rng = Rng(0x5EED);
     let started = std::time::Instant::now();

@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "trusted_proxies",
     "signups_per_hour",
     "comments_per_minute",
+    "page_cache_seconds",
 ];
 
 /// The validated runtime configuration.
@@ -51,6 +52,8 @@ pub struct Config {
     pub signups_per_hour: i64,
     /// Comments (and replies) one reader may post per minute.
     pub comments_per_minute: i64,
+    /// Longest time a page rendered for anonymous readers is served again (0: never).
+    pub page_cache_seconds: u64,
 }
 
 /// A configuration problem, phrased for the person starting the server.
@@ -231,6 +234,12 @@ impl Config {
                 _ => Err("expected a whole number of at least 1".to_owned()),
             }
         })?;
+        let page_cache_seconds = raw.parse("page_cache_seconds", Some("5"), |v| {
+            match v.trim().parse::<u64>() {
+                Ok(n) if n <= 3600 => Ok(n),
+                _ => Err("expected a whole number of seconds from 0 to 3600".to_owned()),
+            }
+        })?;
         Ok(Self {
             listen,
             database_url,
@@ -243,6 +252,7 @@ impl Config {
             trusted_proxies,
             signups_per_hour,
             comments_per_minute,
+            page_cache_seconds,
         })
     }
 

@@ -21,6 +21,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod import;
 #[cfg(feature = "ssr")]
+pub mod page_cache;
+#[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod state;

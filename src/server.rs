@@ -49,6 +49,9 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let body_limit = state.config.body_limit_bytes;
     let options = state.leptos_options.clone();
+    let cache = Arc::new(crate::page_cache::PageCache::new(
+        std::time::Duration::from_secs(state.config.page_cache_seconds),
+    ));
     Router::new()
         .route("/healthz", get(healthz))
         .route(
@@ -72,6 +75,11 @@ pub fn router(state: AppState) -> Router {
             session::csrf_middleware,
         ))
         .layer(CompressionLayer::new())
+        // Outside compression, so a kept page is kept compressed.
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), cache),
+            crate::page_cache::middleware,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TraceLayer::new_for_http())

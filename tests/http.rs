@@ -261,3 +261,53 @@ async fn listings_page_by_twenty_with_links_that_need_no_script() {
         assert!(!second.contains("rel=\"next\""), "{base}");
     }
 }
+
+#[tokio::test]
+async fn anonymous_pages_are_kept_until_a_write_and_never_carry_another_readers_cookie() {
+    let (app, db) = app().await;
+    let page = |cookie: Option<String>| {
+        let mut request = Request::get("/articles/sqlite-wal-in-production");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).expect("request")
+    };
+    let first = common::send(&app, page(None)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let first_csrf = first.cookie("besthub_csrf").expect("a CSRF cookie");
+
+    // A change the server did not make itself is not seen while the page is kept…
+    sqlx::query("UPDATE articles SET title = 'Changed behind its back' WHERE slug = $1")
+        .bind("sqlite-wal-in-production")
+        .execute(&db.pool)
+        .await
+        .expect("update");
+    let second = common::send(&app, page(None)).await;
+    assert_eq!(second.body, first.body, "served from memory");
+    let second_csrf = second.cookie("besthub_csrf").expect("its own CSRF cookie");
+    assert_ne!(
+        first_csrf, second_csrf,
+        "cookies are never replayed to the next reader"
+    );
+    let with_cookie = common::send(&app, page(Some(format!("besthub_csrf={second_csrf}")))).await;
+    assert!(
+        with_cookie.set_cookies().is_empty(),
+        "{:?}",
+        with_cookie.set_cookies()
+    );
+
+    // …signed-in readers always get a fresh render…
+    let (_, token) = common::signed_in_reader(&db, "ada@example.com").await;
+    let signed_in = common::send(&app, page(Some(format!("besthub_session={token}")))).await;
+    assert!(signed_in.body.contains("Changed behind its back"));
+
+    // …and any write through the server starts the cache over.
+    let write = Request::post("/api/post_comment")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .body(Body::from("slug=sqlite-wal-in-production&body=hi"))
+        .expect("request");
+    let _ = common::send(&app, write).await;
+    let third = common::send(&app, page(None)).await;
+    assert!(third.body.contains("Changed behind its back"));
+}

@@ -2,9 +2,13 @@ import type { Locator, Page } from '@playwright/test';
 import { expect, expectNoA11yViolations, gotoHydrated, javaScriptEnabled, test } from './fixtures';
 import { newReader, signUp } from './accounts';
 
-// Comment tests share this article and find their own comments by unique text; counts are
-// compared before and after.
-const ARTICLE = '/articles/sqlite-wal-in-production';
+/**
+ * The article this project's comment tests use. Each project has its own and the tests run
+ * one after another (serial below), so "N Comments" moves only by what the running test does.
+ */
+function article(): string {
+  return javaScriptEnabled() ? '/articles/sqlite-wal-in-production' : '/articles/cjk-typography-on-the-web';
+}
 
 // Refused comments answer 422, which Chromium logs as a failed resource load.
 test.use({ allowedConsoleErrors: [/status of 422/] });
@@ -61,17 +65,19 @@ async function reply(page: Page, to: string, text: string) {
 }
 
 test.describe('discussion', () => {
+  test.describe.configure({ mode: 'serial' });
+
   test('signed out readers see the discussion and a sign-in link', async ({ page }) => {
-    await gotoHydrated(page, ARTICLE);
+    await gotoHydrated(page, article());
     const link = discussion(page).getByRole('link', { name: 'Sign in to comment' });
-    await expect(link).toHaveAttribute('href', `/signin?next=${ARTICLE}%23discussion`);
+    await expect(link).toHaveAttribute('href', `/signin?next=${article()}%23discussion`);
     await expect(discussion(page).getByRole('textbox')).toHaveCount(0);
     await expect(discussion(page).getByRole('link', { name: 'Newest first' })).toBeVisible();
   });
 
   test('post, reply, reply to a reply and continue the thread', async ({ page }) => {
     const reader = newReader('Grace Hopper');
-    await signUp(page, reader, ARTICLE);
+    await signUp(page, reader, article());
     const before = await commentCount(page);
     await markWindow(page);
 
@@ -110,12 +116,12 @@ test.describe('discussion', () => {
       await expect(page).toHaveURL(/\/comments\/\d+#comment-\d+$/);
     }
 
-    await gotoHydrated(page, ARTICLE);
+    await gotoHydrated(page, article());
     await expect(comment(page, second)).toBeVisible();
     await expect(comment(page, fourth)).toHaveCount(0);
     // The link sits under the third-level comment, in its list item.
     await comment(page, second).locator('xpath=..').getByRole('link', { name: 'Continue this thread' }).click();
-    await expect(page).toHaveURL(/\/articles\/sqlite-wal-in-production\/comments\/\d+$/);
+    await expect(page).toHaveURL(/\/articles\/[a-z-]+\/comments\/\d+$/);
     await expect(comment(page, second)).toBeVisible();
     await expect(comment(page, fourth)).toBeVisible();
     await expect(comment(page, topText)).toHaveCount(0);
@@ -123,7 +129,7 @@ test.describe('discussion', () => {
   });
 
   test('edit within the window', async ({ page }) => {
-    await signUp(page, newReader(), ARTICLE);
+    await signUp(page, newReader(), article());
     const text = unique('Typo-ridden thougth');
     await postComment(page, text);
     const mine = comment(page, text);
@@ -142,7 +148,7 @@ test.describe('discussion', () => {
   });
 
   test('delete with and without replies', async ({ page }) => {
-    await signUp(page, newReader('Delete Tester'), ARTICLE);
+    await signUp(page, newReader('Delete Tester'), article());
     const parentText = unique('Soon deleted parent');
     const childText = unique('Surviving child');
     await postComment(page, parentText);
@@ -166,17 +172,17 @@ test.describe('discussion', () => {
     await expectCount(page, before - 2);
     await expectNoReload(page);
     // The placeholder went with its last reply: a reload shows neither.
-    await gotoHydrated(page, ARTICLE);
+    await gotoHydrated(page, article());
     await expect(comment(page, childText)).toHaveCount(0);
     await expectCount(page, before - 2);
   });
 
   test('others cannot edit or delete my comment', async ({ browser, page }) => {
-    await signUp(page, newReader(), ARTICLE);
+    await signUp(page, newReader(), article());
     const text = unique('Only mine to change');
     await postComment(page, text);
     const other = await browser.newPage({ javaScriptEnabled: javaScriptEnabled() });
-    await signUp(other, newReader('Someone Else'), ARTICLE);
+    await signUp(other, newReader('Someone Else'), article());
     const theirs = comment(other, text);
     await expect(theirs.getByRole('button', { name: 'Reply', exact: true })).toBeVisible();
     await expect(theirs.getByRole('button', { name: 'Edit' })).toHaveCount(0);
@@ -185,7 +191,7 @@ test.describe('discussion', () => {
   });
 
   test('an empty comment is refused and typed text is never lost', async ({ page }) => {
-    await signUp(page, newReader(), ARTICLE);
+    await signUp(page, newReader(), article());
     const box = discussion(page).getByRole('textbox', { name: 'Add a comment' });
     await box.fill('   ');
     await discussion(page).getByRole('button', { name: 'Post comment' }).click();
@@ -201,7 +207,7 @@ test.describe('discussion', () => {
   });
 
   test('hostile comments are shown as text and never run', async ({ page }) => {
-    await signUp(page, newReader(), ARTICLE);
+    await signUp(page, newReader(), article());
     const tag = unique('hostile');
     const payloads = [
       `<script>window.__pwned = 'script'</script> ${tag}`,
@@ -219,7 +225,7 @@ test.describe('discussion', () => {
       await discussion(page).getByRole('button', { name: 'Post comment' }).click();
       await expect(box).toHaveValue('');
     }
-    await gotoHydrated(page, ARTICLE);
+    await gotoHydrated(page, article());
     const hostile = discussion(page).getByRole('article').filter({ hasText: tag });
     await expect(hostile).toHaveCount(payloads.length);
     // The markup is shown as the text it is.

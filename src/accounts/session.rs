@@ -73,7 +73,8 @@ pub fn session_cookie(value: &str, secure: bool, max_age_ms: i64) -> String {
         .to_string()
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The value of cookie `name` in a request's headers.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -155,18 +156,23 @@ pub async fn session_middleware(
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     if needs_csrf_cookie {
-        let csrf = Cookie::build((CSRF_COOKIE, random_token()))
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .path("/")
-            .secure(state.config.is_https())
-            .build()
-            .to_string();
-        if let Ok(value) = HeaderValue::from_str(&csrf) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        append_csrf_cookie(&mut response, state.config.is_https());
     }
     response
+}
+
+/// Gives a client its CSRF fallback cookie (a fresh random token).
+pub fn append_csrf_cookie(response: &mut Response, secure: bool) {
+    let csrf = Cookie::build((CSRF_COOKIE, random_token()))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .secure(secure)
+        .build()
+        .to_string();
+    if let Ok(value) = HeaderValue::from_str(&csrf) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
 }
 
 /// Refuses state-changing requests that do not come from our own pages: same-origin by

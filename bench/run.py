@@ -1,0 +1,1098 @@
+#!/usr/bin/env python3
+"""BestHub benchmark (issue 7): measures the release build against baselines run alongside it.
+
+`make bench` builds the release site and the database generator, then runs this script, which
+
+1. makes a benchmark database with the generator (`bench_seed`),
+2. starts BestHub, nginx (serving the very same HTML bytes from files) and Isso (from PyPI,
+   in a venv, seeded with the same 200 comments),
+3. measures every row with wrk, headless Chromium (playwright-core) and Lighthouse,
+4. prints one table and writes it as JSON to bench/results/<UTC timestamp>.json and
+   bench/results/latest.json.
+
+Every process it starts runs in its own process group and is killed when the script ends,
+however it ends (normal exit, error, Ctrl-C, SIGTERM, SIGHUP). Python 3.11 standard library
+only. `bench/run.py --help` lists the options (e.g. `--demo` to run without the generator on
+the demo content, `--only` to run some rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+from pathlib import Path
+
+# --- The app's HTTP surface the bench relies on (change here if the app changes) -----------
+
+# Listing a thread's comments: a server function. With "GET" the form is sent as the query.
+LIST_METHOD = os.environ.get("BENCH_LIST_METHOD", "POST")
+LIST_PATH = os.environ.get("BENCH_LIST_PATH", "/api/get_comments")
+LIST_FORM = "slug={slug}&sort=oldest&page=1"
+# Posting a comment as the signed-in reader ({n} becomes a number unique to each request).
+POST_PATH = os.environ.get("BENCH_POST_PATH", "/api/post_comment")
+POST_FORM = "slug={slug}&body=Benchmark+comment+{n}+posted+by+wrk."
+SIGN_IN_PATH = os.environ.get("BENCH_SIGN_IN_PATH", "/api/sign_in")
+# Only used by --demo, which has no generated reader and signs one up.
+SIGN_UP_PATH = os.environ.get("BENCH_SIGN_UP_PATH", "/api/sign_up")
+SESSION_COOKIE = "besthub_session"
+ARTICLE_PATH = "/articles/{slug}"
+
+# --- Measuring ------------------------------------------------------------------------------
+
+CONNECTIONS = 64  # wrk connections for every throughput row
+WRK_THREADS = 2  # the machine has 2 cores; wrk shares them with the server under test
+DURATION_S = 10  # each measured wrk run
+WARMUP_S = 2  # an unmeasured wrk run before each measured one
+ISSO_FEW_CONNECTIONS = 8  # Isso is also measured at this many; its better figure counts
+HYDRATION_RUNS = 20
+LIGHTHOUSE_RUNS = 3  # the median of each score counts
+AVOID_PORTS = {3000, 3001, 5432, 6379}
+ACCEPT_ENCODING = "br, gzip"
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+CHROME_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", "/var/tmp/besthub/target"))
+STATE = Path(os.environ.get("BENCH_STATE_DIR", "/var/tmp/besthub/bench"))
+
+
+class BenchError(Exception):
+    """A measurement could not be made; the message says why."""
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- Processes ------------------------------------------------------------------------------
+
+
+class Processes:
+    """Background servers, each in its own process group, all killed by stop_all()."""
+
+    def __init__(self) -> None:
+        self.running: list[tuple[str, subprocess.Popen, Path]] = []
+
+    def start(self, name: str, argv: list[str], log_path: Path, env=None, cwd=None):
+        log(f"starting {name}: {' '.join(map(str, argv))}")
+        out = open(log_path, "ab")
+        try:
+            proc = subprocess.Popen(
+                [str(a) for a in argv],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+            )
+        finally:
+            out.close()
+        self.running.append((name, proc, log_path))
+        return proc
+
+    def check(self, proc: subprocess.Popen) -> None:
+        for name, p, log_path in self.running:
+            if p is proc and p.poll() is not None:
+                raise BenchError(f"{name} exited with status {p.returncode}:\n{tail(log_path)}")
+
+    def stop_all(self) -> None:
+        while self.running:
+            name, proc, _ = self.running.pop()
+            if proc.poll() is None:
+                kill_group(proc, name)
+        kill_marked()
+
+
+# Every Chromium the bench starts (through Lighthouse or Playwright, which start it in a
+# process group of its own) carries this flag, so that none outlives the bench.
+CHROME_MARKER = f"--besthub-bench-run={os.getpid()}"
+
+
+def kill_marked() -> None:
+    """Kills the processes whose command line holds CHROME_MARKER (ours only)."""
+    marker = CHROME_MARKER.encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker in cmdline.read_bytes().split(b"\0"):
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+
+
+def kill_group(proc: subprocess.Popen, name: str = "") -> None:
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            log(f"{name or proc.pid} did not stop on {sig.name}")
+
+
+def run(argv: list, timeout: float, env=None, cwd=None, check=True) -> subprocess.CompletedProcess:
+    """Runs a command in its own process group, killing the whole group on timeout or error."""
+    argv = [str(a) for a in argv]
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        raise BenchError(f"timed out after {timeout:.0f} s: {' '.join(argv)}")
+    except BaseException:
+        kill_group(proc)
+        raise
+    finally:
+        # A command's own children die with it, and so does any Chromium it started.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        kill_marked()
+    result = subprocess.CompletedProcess(argv, proc.returncode, out, err)
+    if check and proc.returncode != 0:
+        raise BenchError(
+            f"{Path(argv[0]).name} exited with status {proc.returncode}:\n"
+            + (err.decode(errors="replace") or out.decode(errors="replace"))[-3000:]
+        )
+    return result
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def free_port() -> int:
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in AVOID_PORTS:
+            return port
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def request(port: int, method: str, path: str, headers=None, body=None, timeout=30):
+    """One HTTP/1.1 request to 127.0.0.1:port, no redirects followed and no decompression."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        if isinstance(body, str):
+            body = body.encode()
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.getheaders(), resp.read()
+    finally:
+        conn.close()
+
+
+def header(headers, name: str) -> str | None:
+    for k, v in headers:
+        if k.lower() == name.lower():
+            return v
+    return None
+
+
+def wait_http(port: int, path: str, proc: subprocess.Popen, procs: Processes, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        procs.check(proc)
+        try:
+            status, _, _ = request(port, "GET", path, timeout=5)
+            if status == 200:
+                return
+            last = f"status {status}"
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.2)
+    raise BenchError(f"http://127.0.0.1:{port}{path} not ready after {timeout:.0f} s ({last})")
+
+
+def form(template: str, **values: str) -> str:
+    return template.format(**{k: urllib.parse.quote_plus(v) for k, v in values.items()})
+
+
+# --- Tools ----------------------------------------------------------------------------------
+
+
+def wrk(url: str, *, connections: int, duration: int, work: Path, method="GET", headers=(),
+        body=None, threads=WRK_THREADS, warmup=WARMUP_S) -> dict:
+    """Runs wrk with bench/wrk.lua (after an unmeasured warm-up run) and returns its summary."""
+    parsed = urllib.parse.urlsplit(url)
+    path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+    out = Path(tempfile.mktemp(prefix="wrk-", suffix=".json", dir=work))
+    env = dict(os.environ, WRK_METHOD=method, WRK_PATH=path, WRK_HEADERS="\n".join(headers),
+               WRK_JSON_OUT=str(out))
+    if body is not None:
+        env["WRK_BODY"] = body
+    threads = max(1, min(threads, connections))
+    base = ["wrk", f"-t{threads}", f"-c{connections}", "--timeout", "30s", "-s", BENCH / "wrk.lua"]
+    if warmup:
+        quiesce()
+        run(base + [f"-d{warmup}s", url], timeout=warmup + 60, env=dict(env, WRK_JSON_OUT=""))
+    quiesce()
+    run(base + [f"-d{duration}s", url], timeout=duration + 60, env=env)
+    summary = json.loads(out.read_text())
+    out.unlink()
+    secs = summary["duration_us"] / 1e6
+    errors = summary["errors"]
+    failed = sum(errors.values())
+    summary["rps"] = summary["requests"] / secs if secs else 0.0
+    summary["p50_ms"] = summary["latency_us"]["p50"] / 1000
+    summary["p99_ms"] = summary["latency_us"]["p99"] / 1000
+    summary["connections"] = connections
+    if summary["requests"] == 0:
+        raise BenchError(f"wrk made no request to {url}: {errors}")
+    if failed > summary["requests"] * 0.01:
+        raise BenchError(f"{failed} of {summary['requests']} requests to {url} failed: {errors} "
+                         "(status counts answers of 400 and above)")
+    return summary
+
+
+def quiesce(timeout: float = 30) -> None:
+    """Waits until the servers this script started are idle, so that requests a slow server
+    still works on after wrk stopped (Isso takes seconds) do not eat into the next run."""
+    groups = {proc.pid for _, proc, _ in PROCS.running}
+    if not groups:
+        return
+
+    def cpu_ticks() -> int:
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) in groups:  # pgrp
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total
+
+    deadline = time.monotonic() + timeout
+    last = cpu_ticks()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = cpu_ticks()
+        if now - last <= 2:  # at most 20 ms of CPU in 250 ms
+            return
+        last = now
+    log(f"servers still busy after {timeout:.0f} s; measuring anyway")
+
+
+def throughput_figure(s: dict) -> str:
+    return f"{s['rps']:,.0f} req/s (p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms)"
+
+
+def brief(s: dict) -> dict:
+    keys = ("rps", "p50_ms", "p99_ms", "requests", "connections", "errors", "bytes")
+    return {k: s[k] for k in keys} | {"latency_us": s["latency_us"]}
+
+
+PROCS = Processes()
+
+
+# --- Servers --------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.procs = PROCS
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        self.stamp = stamp
+        STATE.mkdir(parents=True, exist_ok=True)
+        for old in STATE.glob("run-*"):  # keep only this run's files
+            shutil.rmtree(old, ignore_errors=True)
+        self.work = STATE / f"run-{stamp}"
+        self.work.mkdir()
+        os.chmod(self.work, 0o755)  # nginx workers (user nobody) read the HTML files here
+        self.seed: dict = {}
+        self.port = 0
+        self.cookie = ""
+        self.nginx_port = 0
+        self.isso_port = 0
+        self.rows: list[dict] = []
+        self.anon_html = b""
+
+    # BestHub
+
+    def make_database(self) -> str:
+        db = self.work / "besthub.db"
+        url = f"sqlite://{db}"
+        if self.args.demo:
+            log("--demo: no generator; the server imports its demo content into an empty database")
+            return url
+        seed = self.args.seed or str(TARGET / "release/examples/bench_seed")
+        if not Path(seed).exists():
+            raise BenchError(f"database generator {seed} is missing (make bench builds it; "
+                             "--demo runs without it)")
+        log(f"generating the benchmark database with {seed}")
+        t0 = time.monotonic()
+        out = run([seed, "--database-url", url], timeout=self.args.seed_timeout, cwd=self.work)
+        try:
+            self.seed = json.loads(out.stdout)
+        except json.JSONDecodeError as e:
+            raise BenchError(f"generator printed no JSON ({e}): {out.stdout[:500]!r}")
+        for key in ("article_50", "article_100k", "article_200", "reader_email", "reader_password",
+                    "comments_200"):
+            if key not in self.seed:
+                raise BenchError(f"generator output lacks {key!r}")
+        self.seed_seconds = time.monotonic() - t0
+        log(f"database generated in {self.seed_seconds:.0f} s")
+        return url
+
+    def start_besthub(self, db_url: str) -> None:
+        binary = Path(self.args.binary)
+        site = Path(self.args.site_root)
+        if not binary.exists():
+            raise BenchError(f"{binary} is missing: run `make build` first")
+        if not (site / "pkg").is_dir():
+            raise BenchError(f"{site}/pkg is missing: run `make build` first")
+        self.port = free_port()
+        env = dict(
+            os.environ,
+            LEPTOS_SITE_ROOT=str(site),
+            LEPTOS_SITE_PKG_DIR="pkg",
+            LEPTOS_OUTPUT_NAME="besthub",
+            LEPTOS_ENV="PROD",
+            BESTHUB_LISTEN=f"127.0.0.1:{self.port}",
+            BESTHUB_DATABASE_URL=db_url,
+            BESTHUB_PUBLIC_URL=f"http://127.0.0.1:{self.port}",
+            BESTHUB_COMMENTS_PER_MINUTE="1000000000",
+            BESTHUB_SIGNUPS_PER_HOUR="1000000",
+        )
+        if self.args.config:
+            env["BESTHUB_CONFIG"] = str(self.args.config)
+        proc = self.procs.start("besthub", [binary, "serve"], self.work / "besthub.log", env=env,
+                                cwd=self.work)
+        wait_http(self.port, "/healthz", proc, self.procs, timeout=120)
+        log(f"besthub ready on port {self.port}")
+        if self.args.demo:
+            status, _, body = request(self.port, "GET", "/")
+            slugs = re.findall(rb'href="/articles/([^"/?#]+)"', body)
+            if not slugs:
+                raise BenchError("--demo: no article link on the home page")
+            slug = slugs[0].decode()
+            self.seed = {"article_50": slug, "article_200": slug, "comments_200": fake_comments(200)}
+
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def endpoint(self, path: str, method: str = "POST") -> str:
+        """The server function's real URL. A `#[server]` without `endpoint = "..."` is mounted at
+        its name plus a hash of the crate's folder and module (`/api/get_comments1234...`),
+        so when `path` answers 404 this finds `path` + digits in the server binary and keeps
+        the candidate the server answers (any status but 404) to an empty request."""
+        cache = self.__dict__.setdefault("_endpoints", {})
+        if path in cache:
+            return cache[path]
+
+        def answers(p: str) -> bool:
+            status, _, _ = request(self.port, method, p, {
+                "Origin": self.origin(), "Content-Type": "application/x-www-form-urlencoded"},
+                "" if method != "GET" else None)
+            return status != 404
+
+        if answers(path):
+            cache[path] = path
+            return path
+        binary = Path(self.args.binary).read_bytes()
+        candidates = []
+        for m in re.finditer(re.escape(path.encode()) + rb"(\d{1,20})", binary):
+            digits = m.group(1).decode()
+            for k in range(len(digits), 0, -1):  # the next string may start with digits
+                if path + digits[:k] not in candidates:
+                    candidates.append(path + digits[:k])
+        for c in candidates:
+            if answers(c):
+                log(f"{path} is mounted at {c}")
+                cache[path] = c
+                return c
+        raise BenchError(f"no server function at {path} (404), nor at {len(candidates)} hashed "
+                         f"variants found in {self.args.binary}; set BENCH_*_PATH in bench/run.py")
+
+    def sign_in(self) -> None:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin()}
+        if self.args.demo:
+            email = f"bench-{self.stamp.lower()}@example.com"
+            password = "bench-password-1234"
+            body = form("name={name}&email={email}&password={password}&next=%2F",
+                        name="Bench Reader", email=email, password=password)
+            path = self.endpoint(SIGN_UP_PATH)
+        else:
+            email, password = self.seed["reader_email"], self.seed["reader_password"]
+            body = form("email={email}&password={password}&next=%2F", email=email, password=password)
+            path = self.endpoint(SIGN_IN_PATH)
+        status, resp_headers, resp_body = request(self.port, "POST", path, headers, body)
+        for k, v in resp_headers:
+            if k.lower() == "set-cookie" and v.startswith(SESSION_COOKIE + "="):
+                value = v.split(";", 1)[0].split("=", 1)[1]
+                if value:
+                    self.cookie = f"{SESSION_COOKIE}={value}"
+        if not self.cookie:
+            raise BenchError(f"POST {path} as {email} gave status {status} and no {SESSION_COOKIE} "
+                             f"cookie: {resp_body[:300]!r}")
+        log(f"signed in as {email}")
+
+    def page(self, slug: str, signed_in=False) -> bytes:
+        headers = {"Cookie": self.cookie} if signed_in else {}
+        status, _, body = request(self.port, "GET", ARTICLE_PATH.format(slug=slug), headers)
+        if status != 200:
+            raise BenchError(f"GET {ARTICLE_PATH.format(slug=slug)} answered {status}")
+        return body
+
+    # nginx
+
+    def start_nginx(self, files: dict[str, bytes]) -> None:
+        """nginx serving each given body from a file at the same path, uncompressed."""
+        root = self.work / "nginx"
+        (root / "html").mkdir(parents=True, exist_ok=True)
+        for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (root / d).mkdir(exist_ok=True)
+        locations = []
+        for i, (path, body) in enumerate(files.items()):
+            f = root / "html" / f"page{i}.html"
+            f.write_bytes(body)
+            os.chmod(f, 0o644)
+            locations.append(f"    location = {path} {{ alias {f}; }}")
+        os.chmod(root, 0o755)
+        os.chmod(root / "html", 0o755)
+        self.nginx_port = free_port()
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        conf = root / "nginx.conf"
+        conf.write_text(f"""{user}worker_processes auto;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 65;
+  gzip off;
+  default_type "text/html; charset=utf-8";
+  types {{ }}
+  client_body_temp_path {root}/client_body;
+  proxy_temp_path {root}/proxy;
+  fastcgi_temp_path {root}/fastcgi;
+  uwsgi_temp_path {root}/uwsgi;
+  scgi_temp_path {root}/scgi;
+  server {{
+    listen 127.0.0.1:{self.nginx_port};
+{chr(10).join(locations)}
+  }}
+}}
+""")
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        proc = self.procs.start("nginx", [nginx, "-p", root, "-c", conf, "-g", "daemon off;"],
+                                self.work / "nginx.log")
+        path0, body0 = next(iter(files.items()))
+        wait_http(self.nginx_port, path0, proc, self.procs, timeout=30)
+        for path, body in files.items():
+            status, _, served = request(self.nginx_port, "GET", path)
+            if status != 200 or served != body:
+                raise BenchError(f"nginx does not serve the same bytes at {path} (status {status})")
+        log(f"nginx ready on port {self.nginx_port}")
+
+    # Isso
+
+    def start_isso(self) -> None:
+        isso = Path(self.args.venv) / "bin/isso"
+        if not isso.exists():
+            raise BenchError(f"{isso} is missing (make bench installs Isso into {self.args.venv})")
+        root = self.work / "isso"
+        root.mkdir()
+        self.isso_port = free_port()
+        conf = root / "isso.cfg"
+        conf.write_text(f"""[general]
+dbpath = {root}/comments.db
+host = http://127.0.0.1:{self.port or self.isso_port}/
+notify = stdout
+[server]
+listen = http://127.0.0.1:{self.isso_port}/
+[moderation]
+enabled = false
+[guard]
+enabled = false
+""")
+        proc = self.procs.start("isso", [isso, "-c", conf, "run"], self.work / "isso.log")
+        wait_http(self.isso_port, "/info", proc, self.procs, timeout=60)
+        log(f"isso ready on port {self.isso_port}; seeding {len(self.seed['comments_200'])} comments")
+        uri = ARTICLE_PATH.format(slug=self.seed["article_200"])
+        ids: list[int] = []
+        created: list[tuple[float, int]] = []
+        for i, c in enumerate(self.seed["comments_200"]):
+            text = str(c.get("text") or c.get("body") or "")
+            if len(text) < 3:
+                text = (text + " ...")[:3] if text else "..."
+            data = {"text": text, "author": c.get("author"), "title": "Benchmark thread"}
+            parent = c.get("parent")
+            if isinstance(parent, int) and 0 <= parent < i:
+                data["parent"] = ids[parent]
+            status, _, body = request(
+                self.isso_port, "POST", f"/new?uri={urllib.parse.quote(uri, safe='')}",
+                {"Content-Type": "application/json"}, json.dumps(data))
+            if status != 201:
+                raise BenchError(f"seeding Isso: POST /new answered {status}: {body[:300]!r}")
+            ids.append(json.loads(body)["id"])
+            ts = to_unix_seconds(c.get("created_at"))
+            if ts is not None:
+                created.append((ts, ids[-1]))
+        if created:  # the comments keep the generator's dates, as in BestHub
+            with sqlite3.connect(root / "comments.db") as db:
+                db.executemany("UPDATE comments SET created = ? WHERE id = ?", created)
+        status, _, body = request(self.isso_port, "GET",
+                                  f"/?uri={urllib.parse.quote(uri, safe='')}")
+        count = lambda node: sum(1 + count(r) for r in node.get("replies", []))
+        total = count(json.loads(body))  # Isso nests replies one level deep
+        if status != 200 or total != len(self.seed["comments_200"]):
+            raise BenchError(f"Isso lists {total} comments after seeding (status {status})")
+
+    # --- Rows -----------------------------------------------------------------------------
+
+    def add(self, key: str, name: str, figure=None, baseline=None, ratio=None, goal="",
+            met=None, details=None, error=None) -> None:
+        self.rows.append({
+            "key": key, "row": name, "besthub": figure, "baseline": baseline,
+            "ratio": ratio, "goal": goal, "met": met, "details": details or {}, "error": error,
+        })
+
+    def attempt(self, key: str, name: str, goal: str, fn) -> None:
+        if self.args.only and key not in self.args.only:
+            return
+        log(f"row {key}: {name}")
+        try:
+            fn(key, name, goal)
+        except BenchError as e:
+            log(f"row {key} failed: {e}")
+            self.add(key, name, goal=goal, error=str(e))
+        except Exception as e:  # keep measuring the other rows
+            log(f"row {key} failed:\n{traceback.format_exc()}")
+            self.add(key, name, goal=goal, error=f"{type(e).__name__}: {e}")
+
+    def row_pages(self, key, name, goal, signed_in: bool, target: float) -> None:
+        if signed_in and not self.cookie:
+            self.sign_in()
+        slug = self.seed["article_50"]
+        path = ARTICLE_PATH.format(slug=slug)
+        html = self.page(slug, signed_in)
+        if not signed_in:
+            self.anon_html = html
+        headers = [f"Cookie: {self.cookie}"] if signed_in else []
+        nginx_path = "/signed-in" + path if signed_in else path
+        bh = wrk(f"http://127.0.0.1:{self.port}{path}", connections=self.args.connections,
+                 duration=self.args.duration, work=self.work, headers=headers)
+        ng = wrk(f"http://127.0.0.1:{self.nginx_port}{nginx_path}",
+                 connections=self.args.connections, duration=self.args.duration, work=self.work)
+        ratio = bh["rps"] / ng["rps"]
+        details = {"path": path, "html_bytes": len(html), "besthub": brief(bh), "nginx": brief(ng)}
+        if signed_in:
+            details["differs_from_anonymous_page"] = html != self.anon_html if self.anon_html else None
+        self.add(key, name, throughput_figure(bh), "nginx " + throughput_figure(ng),
+                 ratio, goal, ratio >= target, details)
+
+    def row_deep(self, key, name, goal) -> None:
+        if self.args.demo:
+            raise BenchError("needs the generated database (not --demo)")
+        runs = {}
+        for which in ("article_100k", "article_50"):
+            slug = self.seed[which]
+            self.page(slug)  # also checks for 200
+            runs[which] = wrk(f"http://127.0.0.1:{self.port}{ARTICLE_PATH.format(slug=slug)}",
+                              connections=1, threads=1, duration=self.args.duration, work=self.work)
+        big, small = runs["article_100k"], runs["article_50"]
+        ratio = big["p50_ms"] / small["p50_ms"]
+        fig = lambda s: f"{s['p50_ms']:.2f} ms p50 (p99 {s['p99_ms']:.2f} ms)"
+        self.add(key, name, fig(big), "50 comments " + fig(small), ratio, goal, ratio <= 1.2,
+                 {"measure": "one connection, one request at a time", "100k": brief(big),
+                  "50": brief(small)})
+
+    def row_isso(self, key, name, goal, posting: bool, target: float) -> None:
+        if not self.isso_port:
+            self.start_isso()
+        slug = self.seed["article_200"]
+        uri = urllib.parse.quote(ARTICLE_PATH.format(slug=slug), safe="")
+        isso_base = f"http://127.0.0.1:{self.isso_port}"
+        form_type = "Content-Type: application/x-www-form-urlencoded"
+        if posting:
+            if not self.cookie:
+                self.sign_in()
+            body = POST_FORM.replace("{slug}", urllib.parse.quote_plus(slug))
+            bh_req = dict(method="POST", body=body,
+                          headers=[form_type, f"Cookie: {self.cookie}", f"Origin: {self.origin()}"])
+            bh_url = self.origin() + self.endpoint(POST_PATH)
+            isso_url = f"{isso_base}/new?uri={uri}"
+            isso_req = dict(method="POST", headers=["Content-Type: application/json"],
+                            body='{"text":"Benchmark comment {n} posted by wrk.","author":"Bench"}')
+        else:
+            body = form(LIST_FORM, slug=slug)
+            list_path = self.endpoint(LIST_PATH, LIST_METHOD)
+            if LIST_METHOD == "GET":
+                bh_url, bh_req = f"{self.origin()}{list_path}?{body}", dict(method="GET")
+            else:
+                bh_url = self.origin() + list_path
+                bh_req = dict(method=LIST_METHOD, body=body,
+                              headers=[form_type, f"Origin: {self.origin()}"])
+            isso_url, isso_req = f"{isso_base}/?uri={uri}", dict(method="GET")
+        # One request each first, to fail clearly and to record what one answer weighs.
+        probe = {}
+        for who, url, req in (("besthub", bh_url, bh_req), ("isso", isso_url, isso_req)):
+            parts = urllib.parse.urlsplit(url)
+            hdrs = dict(h.split(": ", 1) for h in req.get("headers", []))
+            b = req.get("body")
+            if b is not None:
+                b = b.replace("{n}", "probe")
+            status, _, answer = request(parts.port, req["method"],
+                                        parts.path + (f"?{parts.query}" if parts.query else ""),
+                                        hdrs, b)
+            if status >= 400:
+                raise BenchError(f"{who}: {req['method']} {url} answered {status}: {answer[:300]!r}")
+            probe[who] = {"status": status, "bytes": len(answer)}
+        bh = wrk(bh_url, connections=self.args.connections, duration=self.args.duration,
+                 work=self.work, **bh_req)
+        # Isso serves one request at a time under Python's GIL (~0.1 s each for a listing), so
+        # at 64 connections its answers take seconds and a 10 s run counts few of them: it is
+        # also measured at ISSO_FEW_CONNECTIONS, and its better throughput is the baseline.
+        tries = []
+        for conns in sorted({self.args.connections, ISSO_FEW_CONNECTIONS}, reverse=True):
+            tries.append(wrk(isso_url, connections=conns, duration=self.args.duration,
+                             work=self.work, **isso_req))
+        iss = max(tries, key=lambda t: t["rps"])
+        ratio = bh["rps"] / iss["rps"]
+        self.add(key, name, throughput_figure(bh),
+                 f"Isso {throughput_figure(iss)} at {iss['connections']} conn.", ratio, goal,
+                 ratio >= target,
+                 {"besthub": brief(bh) | {"url": bh_url, "one_answer": probe["besthub"]},
+                  "isso": brief(iss) | {"url": isso_url, "one_answer": probe["isso"]},
+                  "isso_runs": [brief(t) for t in tries]})
+
+    def row_bytes(self, key, name, goal, resources: list[dict] | None) -> None:
+        slug = self.seed["article_50"]
+        path = ARTICLE_PATH.format(slug=slug)
+        urls = [path]
+        source = "HTML"
+        if resources:
+            source = "browser"
+            for r in resources:
+                u = urllib.parse.urlsplit(r["url"])
+                if u.port == self.port and u.path not in urls:
+                    urls.append(u.path + (f"?{u.query}" if u.query else ""))
+        else:  # no browser run: the assets the HTML names
+            html = self.page(slug).decode(errors="replace")
+            for m in re.finditer(r'(?:href|src)="(/[^"]+\.(?:css|js|wasm)(?:\?[^"]*)?)"', html):
+                if m.group(1) not in urls:
+                    urls.append(m.group(1))
+            for m in re.finditer(r"['\"](/[^'\"]+\.(?:js|wasm))['\"]", html):
+                if m.group(1) not in urls:
+                    urls.append(m.group(1))
+        kinds: dict[str, dict] = {}
+        files = []
+        skipped: list[dict] = []
+        for u in urls:
+            s_raw, h_raw, raw = request(self.port, "GET", u)
+            s_enc, h_enc, enc = request(self.port, "GET", u, {"Accept-Encoding": ACCEPT_ENCODING})
+            if s_raw != 200 or s_enc != 200:
+                if u == path:
+                    raise BenchError(f"GET {u} answered {s_raw}/{s_enc}")
+                skipped.append({"url": u, "status": s_raw})  # e.g. a missing favicon
+                continue
+            ctype = (header(h_raw, "content-type") or "").split(";")[0]
+            kind = kind_of(u, ctype)
+            encoding = header(h_enc, "content-encoding") or "identity"
+            files.append({"url": u, "kind": kind, "content_type": ctype, "raw": len(raw),
+                          "compressed": len(enc), "encoding": encoding})
+            k = kinds.setdefault(kind, {"raw": 0, "compressed": 0, "files": 0})
+            k["raw"] += len(raw)
+            k["compressed"] += len(enc)
+            k["files"] += 1
+        code = [kinds.get(k, {"raw": 0, "compressed": 0}) for k in ("js", "wasm")]
+        compressed = sum(c["compressed"] for c in code)
+        raw = sum(c["raw"] for c in code)
+        limit = 150 * 1024
+        details = {"counted_from": source, "by_kind": kinds, "files": files, "not_200": skipped,
+                   "accept_encoding": ACCEPT_ENCODING, "kb": 1024}
+        if not any(k in kinds for k in ("js", "wasm")):
+            raise BenchError(f"no JS or WASM found for {path}: {files}")
+        self.add(key, name, f"{kb(compressed)} compressed ({kb(raw)} raw)", "budget 150 KB",
+                 compressed / limit, goal, compressed <= limit, details)
+        for kind in ("html", "css", "js", "wasm", "other"):
+            if kind in kinds:
+                k = kinds[kind]
+                self.add(f"{key}_{kind}", f"  {kind.upper() if kind != 'other' else 'other'} "
+                         f"({k['files']} file{'s' if k['files'] != 1 else ''})",
+                         f"{kb(k['compressed'])} compressed ({kb(k['raw'])} raw)",
+                         goal="(information)")
+
+    def hydration(self) -> dict:
+        url = f"{self.origin()}{ARTICLE_PATH.format(slug=self.seed['article_50'])}"
+        out = self.work / "hydration.json"
+        env = dict(os.environ, CHROME_PATH=CHROMIUM, BENCH_CHROME_MARKER=CHROME_MARKER)
+        run(["node", BENCH / "hydration.mjs", url, self.args.hydration_runs, out],
+            timeout=60 + 15 * self.args.hydration_runs, env=env, cwd=BENCH)
+        return json.loads(out.read_text())
+
+    def row_hydration(self, key, name, goal, result: dict) -> None:
+        cold = [r["hydrated_ms"] for r in result["cold"]]
+        warm = [r["hydrated_ms"] for r in result["warm"]]
+        median = statistics.median(cold)
+        details = {
+            "runs": len(cold), "cold_ms": cold, "warm_ms": warm,
+            "warm_median_ms": statistics.median(warm),
+            "response_end_median_ms": statistics.median(r["response_end_ms"] for r in result["cold"]),
+            "dom_content_loaded_median_ms": statistics.median(
+                r["dom_content_loaded_ms"] for r in result["cold"]),
+            "page_errors": result["errors"][:10],
+        }
+        self.add(key, name, f"{median:.0f} ms (warm cache {details['warm_median_ms']:.0f} ms)",
+                 "budget 150 ms", median / 150, goal, median <= 150, details)
+
+    def row_lighthouse(self, key, name, goal) -> None:
+        url = f"{self.origin()}{ARTICLE_PATH.format(slug=self.seed['article_50'])}"
+        lighthouse = BENCH / "node_modules/.bin/lighthouse"
+        if not lighthouse.exists():
+            raise BenchError(f"{lighthouse} is missing (make bench runs npm ci in bench/)")
+        scores: dict[str, list[float]] = {}
+        failing: dict[str, str] = {}
+        for i in range(self.args.lighthouse_runs):
+            out = self.work / f"lighthouse-{i}.json"
+            run([lighthouse, url, "--preset=desktop",
+                 "--only-categories=performance,accessibility,best-practices,seo",
+                 "--output=json", f"--output-path={out}", "--quiet",
+                 f"--chrome-flags={' '.join(CHROME_FLAGS + [CHROME_MARKER])}"],
+                timeout=180, env=dict(os.environ, CHROME_PATH=CHROMIUM), cwd=self.work)
+            report = json.loads(out.read_text())
+            if report.get("runtimeError"):
+                raise BenchError(f"Lighthouse: {report['runtimeError']}")
+            for cid, cat in report["categories"].items():
+                if cat.get("score") is None:
+                    raise BenchError(f"Lighthouse gave no {cid} score")
+                scores.setdefault(cid, []).append(cat["score"] * 100)
+                for ref in cat["auditRefs"]:
+                    audit = report["audits"].get(ref["id"], {})
+                    if ref.get("weight", 0) > 0 and audit.get("score") is not None \
+                            and audit["score"] < 1:
+                        items = (audit.get("details") or {}).get("items") or []
+                        what = "; ".join(str(it.get("description") or it.get("url")
+                                             or it.get("node", {}).get("snippet") or "")[:120]
+                                         for it in items[:3] if isinstance(it, dict))
+                        failing[ref["id"]] = (f"{cid}: {audit.get('title')} (score "
+                                              f"{audit['score']:.2f}"
+                                              f"{', ' + audit['displayValue'] if audit.get('displayValue') else ''})"
+                                              + (f": {what}" if what else ""))
+        for cid, label in (("performance", "performance"), ("accessibility", "accessibility"),
+                           ("best-practices", "best practices"), ("seo", "SEO")):
+            values = scores.get(cid, [])
+            median = statistics.median(values)
+            self.add(f"{key}_{cid}", f"{name}: {label}", f"{median:.0f}", None, None, goal,
+                     median >= 100,
+                     {"runs": values, "audits_below_full_score": {
+                         k: v for k, v in failing.items() if v.startswith(cid + ":")}})
+
+    # --- The whole run ----------------------------------------------------------------------
+
+    def main(self) -> int:
+        started = time.monotonic()
+        db_url = self.make_database()
+        self.start_besthub(db_url)
+        c = self.args.connections
+        names = {
+            "anon": (f"anonymous article page (50 comments), {c} connections", ">= 0.5x nginx req/s"),
+            "signed": (f"signed-in article page (50 comments), {c} connections",
+                       ">= 0.33x nginx req/s"),
+            "deep": ("first comment page of the 100,000-comment thread",
+                     "<= 1.2x the 50-comment page"),
+            "list": (f"list a 200-comment thread, {c} connections", ">= 10x Isso req/s"),
+            "post": (f"post a comment, {c} connections", ">= 5x Isso req/s"),
+            "bytes": ("article page download: WASM + JS", "<= 150 KB compressed"),
+            "hydration": (f"navigation to hydrated, median of {self.args.hydration_runs} "
+                          "(cold cache)", "<= 150 ms"),
+            "lighthouse": ("Lighthouse desktop", "100"),
+        }
+        wants = lambda k: not self.args.only or k in self.args.only
+        do = lambda key, fn: self.attempt(key, *names[key], fn)
+
+        # nginx serves the very bytes BestHub answers, captured before the measures.
+        slug50 = self.seed["article_50"]
+        path50 = ARTICLE_PATH.format(slug=slug50)
+        files, failed = {}, {}
+        for key, signed_in, path in (("anon", False, path50), ("signed", True, "/signed-in" + path50)):
+            if wants(key):
+                try:
+                    if signed_in:
+                        self.sign_in()
+                    files[path] = self.page(slug50, signed_in)
+                except BenchError as e:
+                    failed[key] = str(e)
+        if files:
+            try:
+                self.start_nginx(files)
+            except BenchError as e:
+                failed = {k: str(e) for k in ("anon", "signed")} | failed
+
+        def pages(signed_in: bool, target: float):
+            def fn(key, name, goal):
+                if key in failed:
+                    raise BenchError(failed[key])
+                self.row_pages(key, name, goal, signed_in=signed_in, target=target)
+            return fn
+
+        do("anon", pages(False, 0.5))
+        do("signed", pages(True, 1 / 3))
+        do("deep", self.row_deep)
+        do("list", lambda k, n, g: self.row_isso(k, n, g, posting=False, target=10))
+        do("post", lambda k, n, g: self.row_isso(k, n, g, posting=True, target=5))
+        hydration: dict | BenchError | None = None
+        if wants("hydration") or wants("bytes"):
+            try:
+                log("timing hydration in headless Chromium")
+                hydration = self.hydration()
+            except BenchError as e:
+                hydration = e
+
+        def hydration_row(key, name, goal):
+            if isinstance(hydration, BenchError):
+                raise hydration
+            self.row_hydration(key, name, goal, hydration)
+
+        resources = hydration["resources"] if isinstance(hydration, dict) else None
+        do("bytes", lambda k, n, g: self.row_bytes(k, n, g, resources))
+        do("hydration", hydration_row)
+        do("lighthouse", self.row_lighthouse)
+        self.elapsed = time.monotonic() - started
+        return self.report()
+
+    def report(self) -> int:
+        print_table(self.rows)
+        result = {
+            "timestamp": self.stamp,
+            "commit": git_commit(),
+            "mode": "demo" if self.args.demo else "generated",
+            "elapsed_s": round(self.elapsed, 1),
+            "seed_s": round(getattr(self, "seed_seconds", 0), 1),
+            "settings": {"connections": self.args.connections, "duration_s": self.args.duration,
+                         "warmup_s": WARMUP_S, "wrk_threads": WRK_THREADS,
+                         "hydration_runs": self.args.hydration_runs,
+                         "lighthouse_runs": self.args.lighthouse_runs,
+                         "list": f"{LIST_METHOD} {LIST_PATH} {LIST_FORM}",
+                         "post": f"POST {POST_PATH} {POST_FORM}",
+                         "endpoints": self.__dict__.get("_endpoints", {})},
+            "machine": {"cpus": os.cpu_count(), "versions": tool_versions(self.args.venv)},
+            "seed": {k: v for k, v in self.seed.items() if k != "comments_200"
+                     and "password" not in k},
+            "rows": self.rows,
+        }
+        out_dir = Path(self.args.results)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(result, indent=1, default=str) + "\n"
+        tmp = out_dir / f"{self.stamp}.json.tmp"
+        tmp.write_text(text)
+        tmp.replace(out_dir / f"{self.stamp}.json")
+        (out_dir / "latest.json").write_text(text)
+        log(f"wrote {out_dir / (self.stamp + '.json')} and latest.json "
+            f"({self.elapsed:.0f} s; logs in {self.work})")
+        errors = [r for r in self.rows if r["error"]]
+        for r in errors:
+            print(f"error in {r['key']}: {r['error']}", file=sys.stderr)
+        if self.args.strict and any(r["met"] is False for r in self.rows):
+            return 1
+        return 1 if errors else 0
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def kind_of(url: str, ctype: str) -> str:
+    path = urllib.parse.urlsplit(url).path
+    if path.endswith(".wasm") or ctype == "application/wasm":
+        return "wasm"
+    if path.endswith((".js", ".mjs")) or "javascript" in ctype:
+        return "js"
+    if path.endswith(".css") or ctype == "text/css":
+        return "css"
+    if ctype == "text/html":
+        return "html"
+    return "other"
+
+
+def kb(n: int) -> str:
+    return f"{n / 1024:,.1f} KB"
+
+
+def to_unix_seconds(value) -> float | None:
+    if isinstance(value, (int, float)):
+        return value / 1000 if value > 1e11 else float(value)
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def fake_comments(n: int) -> list[dict]:
+    now = time.time()
+    return [{"author": f"Reader {i % 37}", "created_at": now - (n - i) * 600,
+             "text": f"Comment {i}: a thoughtful remark about the article, long enough to look "
+                     f"like a real one, with a second sentence for good measure."}
+            for i in range(n)]
+
+
+def print_table(rows: list[dict]) -> None:
+    def cell(v, kind=""):
+        if v is None:
+            return "-"
+        if kind == "ratio":
+            return f"{v:.2f}x"
+        if kind == "met":
+            return "yes" if v else "no"
+        return str(v)
+
+    header = ["row", "BestHub", "baseline", "ratio", "goal", "met"]
+    body = []
+    for r in rows:
+        if r["error"]:
+            body.append([r["row"], "error: " + r["error"].splitlines()[0][:60], "-", "-",
+                         r["goal"], "error"])
+        else:
+            body.append([r["row"], cell(r["besthub"]), cell(r["baseline"]),
+                         cell(r["ratio"], "ratio"), r["goal"] or "-",
+                         "-" if r["met"] is None else cell(r["met"], "met")])
+    widths = [max(len(x[i]) for x in [header] + body) for i in range(len(header))]
+    line = lambda cols: "| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths)) + " |"
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for b in body:
+        print(line(b))
+    sys.stdout.flush()
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return out.stdout.strip() + ("+dirty" if dirty else "") if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def tool_versions(venv: str) -> dict:
+    def first_line(argv):
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            return (p.stdout or p.stderr).strip().splitlines()[0]
+        except (OSError, subprocess.SubprocessError, IndexError):
+            return None
+
+    pkg = lambda name: read_json(BENCH / f"node_modules/{name}/package.json").get("version")
+    return {
+        "nginx": first_line([shutil.which("nginx") or "/usr/sbin/nginx", "-v"]),
+        "wrk": first_line(["wrk", "--version"]),
+        "isso": first_line([f"{venv}/bin/isso", "--version"]),
+        "chromium": first_line([CHROMIUM, "--version"]),
+        "lighthouse": pkg("lighthouse"),
+        "playwright-core": pkg("playwright-core"),
+        "node": first_line(["node", "--version"]),
+    }
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def parse_args() -> argparse.Namespace:
+    rows = ["anon", "signed", "deep", "list", "post", "bytes", "hydration", "lighthouse"]
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--binary", default=str(TARGET / "release/besthub"), help="server binary")
+    p.add_argument("--site-root", default=str(REPO / "target/site"), help="built site (pkg/ etc.)")
+    p.add_argument("--config", default=str(REPO / "Leptos.toml"), help="BESTHUB_CONFIG file")
+    p.add_argument("--seed", help="database generator (default $CARGO_TARGET_DIR/release/examples/"
+                   "bench_seed)")
+    p.add_argument("--seed-timeout", type=float, default=600)
+    p.add_argument("--demo", action="store_true",
+                   help="no generator: demo content, a signed-up reader, synthetic Isso comments; "
+                        "the 100,000-comment row is skipped")
+    p.add_argument("--only", type=lambda s: s.split(","), help=f"comma-separated rows: {','.join(rows)}")
+    p.add_argument("--connections", type=int, default=CONNECTIONS)
+    p.add_argument("--duration", type=int, default=DURATION_S, help="seconds per wrk run")
+    p.add_argument("--hydration-runs", type=int, default=HYDRATION_RUNS)
+    p.add_argument("--lighthouse-runs", type=int, default=LIGHTHOUSE_RUNS)
+    p.add_argument("--venv", default=str(STATE / "venv"), help="Isso's venv")
+    p.add_argument("--results", default=str(BENCH / "results"))
+    p.add_argument("--strict", action="store_true", help="exit 1 when a goal is not met")
+    args = p.parse_args()
+    for r in args.only or []:
+        if r not in rows:
+            p.error(f"unknown row {r!r} (rows: {', '.join(rows)})")
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    for tool in ("wrk", "node"):
+        if not shutil.which(tool):
+            print(f"bench: {tool} is not on PATH (make bench installs it)", file=sys.stderr)
+            return 2
+
+    def on_signal(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(s, on_signal)
+    bench = Bench(args)
+    try:
+        return bench.main()
+    except BenchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 1
+    finally:
+        bench.procs.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+//! Rendered pages for anonymous readers, kept in memory until anything changes.
+//!
+//! Most readers are not signed in and see the same page, so rendering it for each of them
+//! repeats the same work. A page answered to a request without a session cookie is kept,
+//! per path, query and `Accept-Encoding` (the body is kept as compressed), and served again
+//! until a write happens: every request that is not a GET or HEAD moves the cache on a
+//! generation, so the next anonymous reader gets a fresh render. Writes this process does not
+//! see (another replica sharing the database, `besthub import`) reach anonymous readers
+//! within `page_cache_seconds`, the longest a page is kept.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::accounts::session::{self, SESSION_COOKIE};
+use crate::state::AppState;
+
+/// Pages kept at most; past it the cache starts over (a crawler walking every page should
+/// not grow memory without bound).
+const MAX_PAGES: usize = 2_000;
+/// Largest page read into memory, in bytes (far above any real page).
+const MAX_PAGE_BYTES: usize = 64 * 1024 * 1024;
+
+struct Page {
+    generation: u64,
+    stored: Instant,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// The cache shared by every request of one server.
+pub struct PageCache {
+    generation: AtomicU64,
+    ttl: Duration,
+    pages: RwLock<HashMap<String, Arc<Page>>>,
+}
+
+impl PageCache {
+    /// A cache keeping pages at most `ttl` (zero: keeps nothing).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            ttl,
+            pages: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &str, generation: u64) -> Option<Arc<Page>> {
+        let pages = self.pages.read().ok()?;
+        let page = pages.get(key)?;
+        (page.generation == generation && page.stored.elapsed() < self.ttl).then(|| page.clone())
+    }
+
+    fn put(&self, key: String, page: Page) {
+        if let Ok(mut pages) = self.pages.write() {
+            if pages.len() >= MAX_PAGES {
+                pages.clear();
+            }
+            pages.insert(key, Arc::new(page));
+        }
+    }
+
+    /// Makes every kept page stale (after a write).
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut pages) = self.pages.write() {
+            pages.clear();
+        }
+    }
+}
+
+/// The cache key of an anonymous page request, or `None` when it must be rendered.
+fn cache_key(req: &Request) -> Option<String> {
+    if req.method() != Method::GET {
+        return None;
+    }
+    let path = req.uri().path();
+    // Pages only: server functions, static files and the source redirect have their own rules.
+    if path.starts_with("/api/")
+        || path.starts_with("/pkg/")
+        || path.ends_with("/source")
+        || path == "/healthz"
+    {
+        return None;
+    }
+    let signed_in =
+        session::cookie_value(req.headers(), SESSION_COOKIE).is_some_and(|t| !t.is_empty());
+    if signed_in {
+        return None;
+    }
+    let encoding = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Some(format!(
+        "{}\n{}",
+        req.uri().path_and_query().map_or(path, |pq| pq.as_str()),
+        encoding
+    ))
+}
+
+/// Serves kept pages to anonymous readers, keeps new ones, and starts over after writes.
+pub async fn middleware(
+    State((state, cache)): State<(AppState, Arc<PageCache>)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+    let key = if cache.ttl.is_zero() {
+        None
+    } else {
+        cache_key(&req)
+    };
+    let Some(key) = key else {
+        let response = next.run(req).await;
+        if writes {
+            cache.invalidate();
+        }
+        return response;
+    };
+    let wants_csrf_cookie = session::cookie_value(req.headers(), session::CSRF_COOKIE).is_none();
+    // Read before rendering: a write finishing meanwhile makes this render stale at once.
+    let generation = cache.generation.load(Ordering::Acquire);
+    if let Some(page) = cache.get(&key, generation) {
+        let mut response = Response::new(Body::from(page.body.clone()));
+        *response.status_mut() = page.status;
+        *response.headers_mut() = page.headers.clone();
+        if wants_csrf_cookie {
+            session::append_csrf_cookie(&mut response, state.config.is_https());
+        }
+        return response;
+    }
+    let response = next.run(req).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if response.status() != StatusCode::OK || !is_html {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "reading a rendered page failed");
+            let mut failed = Response::new(Body::empty());
+            *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            return failed;
+        }
+    };
+    let mut headers = parts.headers.clone();
+    // Cookies belong to the reader who got the page, never to the next one.
+    headers.remove(header::SET_COOKIE);
+    cache.put(
+        key,
+        Page {
+            generation,
+            stored: Instant::now(),
+            status: parts.status,
+            headers,
+            body: body.clone(),
+        },
+    );
+    Response::from_parts(parts, Body::from(body))
+}
