@@ -233,8 +233,9 @@ async fn discussion(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = args()
-        .map_err(|e| format!("{e}\nusage: bench_seed --database-url URL [--comments-50 N] [--comments-100k N]"))?;
+    let args = args().map_err(|e| {
+        format!("{e}\nusage: bench_seed --database-url URL [--comments-50 N] [--comments-100k N]")
+    })?;
     let pool = besthub::db::connect(&args.database_url, 4).await?;
     let mut rng = Rng(0x5EED);
     let started = std::time::Instant::now();
@@ -292,13 +293,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let start = now - 400 * 86_400_000;
-    eprintln!("discussion of 50…");
+    eprintln!("discussion of {}…", args.comments_50);
     discussion(
         &pool,
         &mut rng,
         article_id(&pool, SLUG_50).await?,
         &readers,
-        50,
+        args.comments_50,
         start,
     )
     .await?;

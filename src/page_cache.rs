@@ -1,12 +1,15 @@
-//! Rendered pages for anonymous readers, kept in memory until anything changes.
+//! Rendered pages, kept in memory until anything changes.
 //!
 //! Most readers are not signed in and see the same page, so rendering it for each of them
-//! repeats the same work. A page answered to a request without a session cookie is kept,
-//! per path, query and `Accept-Encoding` (the body is kept as compressed), and served again
-//! until a write happens: every request that is not a GET or HEAD moves the cache on a
-//! generation, so the next anonymous reader gets a fresh render. Writes this process does not
-//! see (another replica sharing the database, `besthub import`) reach anonymous readers
-//! within `page_cache_seconds`, the longest a page is kept.
+//! repeats the same work; a signed-in reader going back and forth between pages sees the same
+//! page too until something changes. A page is kept per path, query, `Accept-Encoding` (the
+//! body is kept as compressed) and session (none for anonymous readers, so they all share
+//! one copy; a hash of the session cookie otherwise, so nobody is ever served another
+//! reader's page), and served again until a write happens: every request that is not a GET
+//! or HEAD moves the cache on a generation, so the next reader gets a fresh render. Writes
+//! this process does not see (another replica sharing the database, `besthub import`, a
+//! sign-out on another replica) take effect within `page_cache_seconds`, the longest a page
+//! is kept.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,9 +25,11 @@ use axum::response::Response;
 use crate::accounts::session::{self, SESSION_COOKIE};
 use crate::state::AppState;
 
-/// Pages kept at most; past it the cache starts over (a crawler walking every page should
-/// not grow memory without bound).
-const MAX_PAGES: usize = 2_000;
+/// Pages kept at most; past it (or past [`MAX_BYTES`]) the cache starts over, so a crawler
+/// walking every page cannot grow memory without bound.
+const MAX_PAGES: usize = 4_000;
+/// Bytes of pages kept at most.
+const MAX_BYTES: usize = 256 * 1024 * 1024;
 /// Largest page read into memory, in bytes (far above any real page).
 const MAX_PAGE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -36,11 +41,17 @@ struct Page {
     body: Bytes,
 }
 
+#[derive(Default)]
+struct Pages {
+    map: HashMap<String, Arc<Page>>,
+    bytes: usize,
+}
+
 /// The cache shared by every request of one server.
 pub struct PageCache {
     generation: AtomicU64,
     ttl: Duration,
-    pages: RwLock<HashMap<String, Arc<Page>>>,
+    pages: RwLock<Pages>,
 }
 
 impl PageCache {
@@ -49,22 +60,25 @@ impl PageCache {
         Self {
             generation: AtomicU64::new(0),
             ttl,
-            pages: RwLock::new(HashMap::new()),
+            pages: RwLock::new(Pages::default()),
         }
     }
 
     fn get(&self, key: &str, generation: u64) -> Option<Arc<Page>> {
         let pages = self.pages.read().ok()?;
-        let page = pages.get(key)?;
+        let page = pages.map.get(key)?;
         (page.generation == generation && page.stored.elapsed() < self.ttl).then(|| page.clone())
     }
 
     fn put(&self, key: String, page: Page) {
         if let Ok(mut pages) = self.pages.write() {
-            if pages.len() >= MAX_PAGES {
-                pages.clear();
+            if pages.map.len() >= MAX_PAGES || pages.bytes + page.body.len() > MAX_BYTES {
+                *pages = Pages::default();
             }
-            pages.insert(key, Arc::new(page));
+            pages.bytes += page.body.len();
+            if let Some(old) = pages.map.insert(key, Arc::new(page)) {
+                pages.bytes -= old.body.len();
+            }
         }
     }
 
@@ -72,12 +86,12 @@ impl PageCache {
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut pages) = self.pages.write() {
-            pages.clear();
+            *pages = Pages::default();
         }
     }
 }
 
-/// The cache key of an anonymous page request, or `None` when it must be rendered.
+/// The cache key of a page request, or `None` when it must be rendered.
 fn cache_key(req: &Request) -> Option<String> {
     if req.method() != Method::GET {
         return None;
@@ -91,24 +105,23 @@ fn cache_key(req: &Request) -> Option<String> {
     {
         return None;
     }
-    let signed_in =
-        session::cookie_value(req.headers(), SESSION_COOKIE).is_some_and(|t| !t.is_empty());
-    if signed_in {
-        return None;
-    }
+    // Only the session cookie changes what a page shows; it is kept hashed, like the store.
+    let session = session::cookie_value(req.headers(), SESSION_COOKIE)
+        .filter(|t| !t.is_empty())
+        .map(|token| session::hash_token(&token))
+        .unwrap_or_default();
     let encoding = req
         .headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     Some(format!(
-        "{}\n{}",
+        "{}\n{encoding}\n{session}",
         req.uri().path_and_query().map_or(path, |pq| pq.as_str()),
-        encoding
     ))
 }
 
-/// Serves kept pages to anonymous readers, keeps new ones, and starts over after writes.
+/// Serves kept pages, keeps new ones, and starts over after writes.
 pub async fn middleware(
     State((state, cache)): State<(AppState, Arc<PageCache>)>,
     req: Request,

@@ -263,7 +263,7 @@ async fn listings_page_by_twenty_with_links_that_need_no_script() {
 }
 
 #[tokio::test]
-async fn anonymous_pages_are_kept_until_a_write_and_never_carry_another_readers_cookie() {
+async fn pages_are_kept_until_a_write_and_never_shown_to_another_reader() {
     let (app, db) = app().await;
     let page = |cookie: Option<String>| {
         let mut request = Request::get("/articles/sqlite-wal-in-production");
@@ -296,10 +296,25 @@ async fn anonymous_pages_are_kept_until_a_write_and_never_carry_another_readers_
         with_cookie.set_cookies()
     );
 
-    // …signed-in readers always get a fresh render…
+    // …a signed-in reader gets a page of their own, kept for them alone…
     let (_, token) = common::signed_in_reader(&db, "ada@example.com").await;
     let signed_in = common::send(&app, page(Some(format!("besthub_session={token}")))).await;
     assert!(signed_in.body.contains("Changed behind its back"));
+    assert!(signed_in.body.contains("Sign out"));
+    let (_, other) = common::signed_in_reader(&db, "bob@example.com").await;
+    sqlx::query("UPDATE users SET name = 'Bob Example' WHERE email = 'bob@example.com'")
+        .execute(&db.pool)
+        .await
+        .expect("rename");
+    let bob = common::send(&app, page(Some(format!("besthub_session={other}")))).await;
+    assert!(
+        bob.body.contains("Bob Example"),
+        "never another reader's page"
+    );
+    assert!(
+        !bob.body.contains(">Reader<"),
+        "never another reader's page"
+    );
 
     // …and any write through the server starts the cache over.
     let write = Request::post("/api/post_comment")
