@@ -40,7 +40,7 @@ from pathlib import Path
 # --- The app's HTTP surface the bench relies on (change here if the app changes) -----------
 
 # Listing a thread's comments: a server function. With "GET" the form is sent as the query.
-LIST_METHOD = os.environ.get("BENCH_LIST_METHOD", "POST")
+LIST_METHOD = os.environ.get("BENCH_LIST_METHOD", "GET")
 LIST_PATH = os.environ.get("BENCH_LIST_PATH", "/api/get_comments")
 LIST_FORM = "slug={slug}&sort=oldest&page=1"
 # Posting a comment as the signed-in reader ({n} becomes a number unique to each request).

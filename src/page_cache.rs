@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -52,6 +52,9 @@ pub struct PageCache {
     generation: AtomicU64,
     ttl: Duration,
     pages: RwLock<Pages>,
+    /// One render at a time per page: readers arriving meanwhile wait for it instead of all
+    /// rendering the same page at once when it expires (a stampede).
+    renders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl PageCache {
@@ -61,6 +64,7 @@ impl PageCache {
             generation: AtomicU64::new(0),
             ttl,
             pages: RwLock::new(Pages::default()),
+            renders: Mutex::new(HashMap::new()),
         }
     }
 
@@ -78,6 +82,22 @@ impl PageCache {
             pages.bytes += page.body.len();
             if let Some(old) = pages.map.insert(key, Arc::new(page)) {
                 pages.bytes -= old.body.len();
+            }
+        }
+    }
+
+    /// The gate that lets one request at a time render `key`.
+    fn gate(&self, key: &str) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        let mut renders = self.renders.lock().ok()?;
+        Some(renders.entry(key.to_owned()).or_default().clone())
+    }
+
+    /// Forgets the gate of `key` once nobody else waits at it.
+    fn release(&self, key: &str, gate: Arc<tokio::sync::Mutex<()>>) {
+        if let Ok(mut renders) = self.renders.lock() {
+            // The map's reference and ours: nobody is waiting.
+            if Arc::strong_count(&gate) <= 2 {
+                renders.remove(key);
             }
         }
     }
@@ -141,17 +161,47 @@ pub async fn middleware(
         return response;
     };
     let wants_csrf_cookie = session::cookie_value(req.headers(), session::CSRF_COOKIE).is_none();
+    let secure = state.config.is_https();
+    if let Some(page) = cache.get(&key, cache.generation.load(Ordering::Acquire)) {
+        return serve(&page, wants_csrf_cookie, secure);
+    }
+    let Some(gate) = cache.gate(&key) else {
+        return next.run(req).await;
+    };
+    let turn = gate.lock().await;
     // Read before rendering: a write finishing meanwhile makes this render stale at once.
     let generation = cache.generation.load(Ordering::Acquire);
+    // Whoever held the gate before may have rendered it.
     if let Some(page) = cache.get(&key, generation) {
-        let mut response = Response::new(Body::from(page.body.clone()));
-        *response.status_mut() = page.status;
-        *response.headers_mut() = page.headers.clone();
-        if wants_csrf_cookie {
-            session::append_csrf_cookie(&mut response, state.config.is_https());
-        }
-        return response;
+        drop(turn);
+        cache.release(&key, gate);
+        return serve(&page, wants_csrf_cookie, secure);
     }
+    let response = render_and_keep(&cache, key.clone(), generation, req, next).await;
+    drop(turn);
+    cache.release(&key, gate);
+    response
+}
+
+/// A kept page, with a CSRF cookie of its own for a client that has none.
+fn serve(page: &Page, wants_csrf_cookie: bool, secure: bool) -> Response {
+    let mut response = Response::new(Body::from(page.body.clone()));
+    *response.status_mut() = page.status;
+    *response.headers_mut() = page.headers.clone();
+    if wants_csrf_cookie {
+        session::append_csrf_cookie(&mut response, secure);
+    }
+    response
+}
+
+/// Renders the page and keeps it when it is a complete HTML page.
+async fn render_and_keep(
+    cache: &PageCache,
+    key: String,
+    generation: u64,
+    req: Request,
+    next: Next,
+) -> Response {
     let response = next.run(req).await;
     let is_html = response
         .headers()

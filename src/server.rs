@@ -130,6 +130,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             addr: addr.to_string(),
             source,
         })?;
+    // Responses go out as soon as they are written: with Nagle's algorithm a small response
+    // written in two parts waits for the client's delayed ACK (about 40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "could not set TCP_NODELAY");
+        }
+    });
     tracing::info!("listening on http://{addr}");
     spawn_session_sweeper(pool.clone());
     axum::serve(

@@ -1,6 +1,8 @@
 //! The site frame: identity from the configuration, header, footer, dates and "Not found".
 
 use leptos::prelude::*;
+// Reads are GET: cacheable, and never mistaken for a write (see page_cache).
+use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +22,7 @@ pub struct SiteInfo {
 }
 
 /// The site's identity, from the runtime configuration.
-#[server]
+#[server(input = GetUrl)]
 pub async fn get_site_info() -> Result<SiteInfo, AppError> {
     let state = crate::state::app_state()?;
     Ok(SiteInfo {

@@ -228,7 +228,7 @@ pub fn require_user() -> Result<CurrentUser, AppError> {
 }
 
 /// Whether the request being served is a plain HTML form post (the browser runs no script).
-fn is_form_post() -> bool {
+pub fn is_form_post() -> bool {
     use_context::<axum::http::request::Parts>().is_some_and(|parts| {
         parts
             .headers

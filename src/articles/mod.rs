@@ -2,6 +2,8 @@
 //! that read them, the pages that show them, and (server only) storage and rendering.
 
 use leptos::server;
+// Reads are GET: cacheable, and never mistaken for a write (see page_cache).
+use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -158,7 +160,7 @@ pub struct AuthorPageData {
 }
 
 /// Lists the newest articles, [`PAGE_SIZE`] a page.
-#[server]
+#[server(input = GetUrl)]
 pub async fn list_articles(page: u32) -> Result<ArticleListPage, AppError> {
     let state = crate::state::app_state()?;
     let (limit, offset) = page_window(page);
@@ -167,7 +169,7 @@ pub async fn list_articles(page: u32) -> Result<ArticleListPage, AppError> {
 }
 
 /// The article with `slug`, with what its page shows.
-#[server]
+#[server(input = GetUrl)]
 pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     let state = crate::state::app_state()?;
     let mut article = store::find_by_slug(&state.pool, &slug)
@@ -191,7 +193,7 @@ pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
 }
 
 /// The author with `handle` and a page of their articles.
-#[server]
+#[server(input = GetUrl)]
 pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData, AppError> {
     let state = crate::state::app_state()?;
     let author = store::find_author(&state.pool, &handle)
@@ -211,7 +213,7 @@ pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData
 }
 
 /// A page of the articles tagged `tag`.
-#[server]
+#[server(input = GetUrl)]
 pub async fn get_tag_page(tag: String, page: u32) -> Result<ArticleListPage, AppError> {
     let state = crate::state::app_state()?;
     if !store::tag_exists(&state.pool, &tag).await? {

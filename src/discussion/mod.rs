@@ -7,6 +7,8 @@
 //! only a comment's author edits it; its author or an admin deletes it.
 
 use leptos::prelude::*;
+// Reads are GET: cacheable, and never mistaken for a write (see page_cache).
+use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -208,7 +210,7 @@ pub fn build_threads(
 
 /// The page of an article's discussion: `sort` is "oldest" (default) or "newest", `page`
 /// counts from 1.
-#[server(endpoint = "get_comments")]
+#[server(endpoint = "get_comments", input = GetUrl)]
 pub async fn get_comments(
     slug: String,
     sort: Option<String>,
@@ -235,7 +237,7 @@ pub async fn get_comments(
 }
 
 /// The sub-thread of comment `id` under the article `slug`.
-#[server(endpoint = "get_comment_thread")]
+#[server(endpoint = "get_comment_thread", input = GetUrl)]
 pub async fn get_comment_thread(slug: String, id: i64) -> Result<ThreadPage, AppError> {
     let state = crate::state::app_state()?;
     let viewer = store::Viewer::from_session();
@@ -313,8 +315,11 @@ pub async fn post_comment(
     let comment = store::find(&state.pool, id, &viewer, now)
         .await?
         .ok_or(AppError::Internal)?;
-    if let Some(location) = store::location(&state.pool, id).await? {
-        session::back_to_form(&location);
+    // Only a reader without JavaScript is sent anywhere: the page updates in place otherwise.
+    if session::is_form_post() {
+        if let Some(location) = store::location(&state.pool, id).await? {
+            session::back_to_form(&location);
+        }
     }
     let total = store::comment_count(&state.pool, article.id).await?;
     Ok(Posted { comment, total })
@@ -356,8 +361,10 @@ pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
     let comment = store::find(&state.pool, id, &viewer, now)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some(location) = store::location(&state.pool, id).await? {
-        session::back_to_form(&location);
+    if session::is_form_post() {
+        if let Some(location) = store::location(&state.pool, id).await? {
+            session::back_to_form(&location);
+        }
     }
     Ok(comment)
 }
@@ -379,11 +386,15 @@ pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
     }
     // Where a reader without JavaScript returns to: the placeholder, else the comment it
     // answered, else the discussion.
+    let form_post = session::is_form_post();
     let parent_location = match existing.parent_id {
-        Some(parent) => store::location(&state.pool, parent).await?,
-        None => None,
+        Some(parent) if form_post => store::location(&state.pool, parent).await?,
+        _ => None,
     };
-    let own_location = store::location(&state.pool, id).await?;
+    let own_location = match form_post {
+        true => store::location(&state.pool, id).await?,
+        false => None,
+    };
     let deleted = store::delete(&state.pool, id, crate::db::now_ms())
         .await?
         .ok_or_else(|| session::respond_with(AppError::NotFound))?;
