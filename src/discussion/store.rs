@@ -2,8 +2,8 @@
 //!
 //! Counters are kept in the same transaction as the rows they count: `articles.comment_count`
 //! (comments shown, placeholders not) and `comments.reply_count` (direct replies stored), so
-//! pages never count rows. A page of threads is one recursive query whatever the size of the
-//! discussion: the top-level comments of the page, then two levels of replies below them.
+//! pages never count rows. A page of threads is three indexed queries whatever the size of
+//! the discussion: the top-level comments of the page, then each level of replies below them.
 
 use sqlx::AssertSqlSafe;
 
@@ -176,6 +176,39 @@ fn into_comments(rows: Vec<CommentRow>, viewer: &Viewer, now: i64) -> Vec<Commen
         .collect()
 }
 
+/// The replies of `parents`, and theirs, `levels` levels down: one indexed query a level.
+///
+/// Level by level rather than one recursive query: the plan is the same simple index lookup
+/// on every backend and SQLite version (a recursive CTE was planned into a 40 ms scan by
+/// SQLite 3.51 on a 100,000-comment table).
+async fn descendants(
+    pool: &Pool,
+    mut parents: Vec<i64>,
+    levels: i64,
+) -> sqlx::Result<Vec<CommentRow>> {
+    let mut found = Vec::new();
+    for _ in 0..levels {
+        if parents.is_empty() {
+            break;
+        }
+        let placeholders = (1..=parents.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM comments c {JOINS} WHERE c.parent_id IN ({placeholders})"
+        );
+        let mut query = sqlx::query_as::<_, CommentRow>(AssertSqlSafe(sql));
+        for id in &parents {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(pool).await?;
+        parents = rows.iter().map(|r| r.id).collect();
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 /// One page of an article's top-level comments with their threads, and whether more follow.
 pub async fn page_threads(
     pool: &Pool,
@@ -190,36 +223,33 @@ pub async fn page_threads(
         Sort::Newest => "DESC",
     };
     let sql = format!(
-        "WITH RECURSIVE roots AS (
-             SELECT id FROM comments
-             WHERE article_id = $1 AND parent_id IS NULL
-             ORDER BY created_at {direction}, id {direction}
-             LIMIT $2 OFFSET $3
-         ), sub (id, lvl) AS (
-             SELECT id, 0 FROM roots
-             UNION ALL
-             SELECT r.id, sub.lvl + 1 FROM comments r JOIN sub ON r.parent_id = sub.id
-             WHERE sub.lvl < $4
-         )
-         SELECT {COLUMNS} FROM sub JOIN comments c ON c.id = sub.id {JOINS}"
+        "SELECT {COLUMNS} FROM comments c {JOINS}
+         WHERE c.article_id = $1 AND c.parent_id IS NULL
+         ORDER BY c.created_at {direction}, c.id {direction}
+         LIMIT $2 OFFSET $3"
     );
-    let rows: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql))
+    let mut roots: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(article_id)
         .bind(ROOTS_PER_PAGE + 1)
         .bind(i64::from(page.max(1) - 1) * ROOTS_PER_PAGE)
-        .bind(LEVELS_PER_PAGE - 1)
         .fetch_all(pool)
         .await?;
-    let (mut roots, descendants): (Vec<Comment>, Vec<Comment>) = into_comments(rows, viewer, now)
-        .into_iter()
-        .partition(|c| c.parent_id.is_none());
-    roots.sort_by_key(|c| (c.created_at, c.id));
-    if sort == Sort::Newest {
-        roots.reverse();
-    }
     let has_more = roots.len() > ROOTS_PER_PAGE as usize;
     roots.truncate(ROOTS_PER_PAGE as usize);
-    Ok((build_threads(roots, descendants, LEVELS_PER_PAGE), has_more))
+    let below = descendants(
+        pool,
+        roots.iter().map(|r| r.id).collect(),
+        LEVELS_PER_PAGE - 1,
+    )
+    .await?;
+    Ok((
+        build_threads(
+            into_comments(roots, viewer, now),
+            into_comments(below, viewer, now),
+            LEVELS_PER_PAGE,
+        ),
+        has_more,
+    ))
 }
 
 /// Comment `id` of the article `article_id` with its replies, three levels in all.
@@ -230,27 +260,24 @@ pub async fn sub_thread(
     viewer: &Viewer,
     now: i64,
 ) -> sqlx::Result<Option<Thread>> {
-    let sql = format!(
-        "WITH RECURSIVE sub (id, lvl) AS (
-             SELECT id, 0 FROM comments WHERE id = $1 AND article_id = $2
-             UNION ALL
-             SELECT r.id, sub.lvl + 1 FROM comments r JOIN sub ON r.parent_id = sub.id
-             WHERE sub.lvl < $3
-         )
-         SELECT {COLUMNS} FROM sub JOIN comments c ON c.id = sub.id {JOINS}"
-    );
-    let rows: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql))
+    let sql =
+        format!("SELECT {COLUMNS} FROM comments c {JOINS} WHERE c.id = $1 AND c.article_id = $2");
+    let root: Option<CommentRow> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(id)
         .bind(article_id)
-        .bind(LEVELS_PER_PAGE - 1)
-        .fetch_all(pool)
+        .fetch_optional(pool)
         .await?;
-    let (roots, descendants): (Vec<Comment>, Vec<Comment>) = into_comments(rows, viewer, now)
-        .into_iter()
-        .partition(|c| c.id == id);
-    Ok(build_threads(roots, descendants, LEVELS_PER_PAGE)
-        .into_iter()
-        .next())
+    let Some(root) = root else {
+        return Ok(None);
+    };
+    let below = descendants(pool, vec![root.id], LEVELS_PER_PAGE - 1).await?;
+    Ok(build_threads(
+        into_comments(vec![root], viewer, now),
+        into_comments(below, viewer, now),
+        LEVELS_PER_PAGE,
+    )
+    .into_iter()
+    .next())
 }
 
 /// Comment `id` as `viewer` sees it.
