@@ -185,9 +185,9 @@ async fn post(
 ) -> Result<i64, Box<dyn std::error::Error>> {
     let text = CommentBody::parse(text)?;
     let html = body::render(&text);
-    match comments::insert(pool, article, parent, user, &text, &html, at).await? {
+    match comments::insert(pool, article, parent, user, &text, &html, at, None).await? {
         Inserted::Id(id) => Ok(id),
-        Inserted::ParentGone => Err("parent vanished".into()),
+        other => Err(format!("not stored: {other:?}").into()),
     }
 }
 

@@ -59,12 +59,12 @@ async fn post(
 ) -> i64 {
     let body = CommentBody::parse(text).expect("valid");
     let html = besthub::discussion::body::render(&body);
-    match store::insert(pool, article, parent, user, &body, &html, at)
+    match store::insert(pool, article, parent, user, &body, &html, at, None)
         .await
         .expect("insert")
     {
         Inserted::Id(id) => id,
-        Inserted::ParentGone => panic!("parent gone"),
+        other => panic!("not stored: {other:?}"),
     }
 }
 
@@ -273,7 +273,8 @@ contract_test!(
                 r[1],
                 &body,
                 "<p>late</p>",
-                NOW + 12
+                NOW + 12,
+                None
             )
             .await
             .expect("insert"),

@@ -225,24 +225,36 @@ pub async fn take_rate_limit(
     limit: i64,
 ) -> sqlx::Result<bool> {
     let mut tx = pool.begin().await?;
+    let allowed = take_rate_limit_in(&mut tx, bucket, now, since, limit).await?;
+    tx.commit().await?;
+    Ok(allowed)
+}
+
+/// [`take_rate_limit`] inside the caller's transaction, so a write and the event that allows
+/// it commit (or roll back) together.
+pub async fn take_rate_limit_in(
+    conn: &mut sqlx::AnyConnection,
+    bucket: &str,
+    now: i64,
+    since: i64,
+    limit: i64,
+) -> sqlx::Result<bool> {
     sqlx::query("DELETE FROM rate_limit_events WHERE bucket = $1 AND at <= $2")
         .bind(bucket)
         .bind(since)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limit_events WHERE bucket = $1")
         .bind(bucket)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
     if used >= limit {
-        tx.commit().await?;
         return Ok(false);
     }
     sqlx::query("INSERT INTO rate_limit_events (bucket, at) VALUES ($1, $2)")
         .bind(bucket)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    tx.commit().await?;
     Ok(true)
 }

@@ -289,28 +289,38 @@ pub async fn post_comment(
         .ok_or_else(|| session::respond_with(AppError::NotFound))?;
     let now = crate::db::now_ms();
     let limit = state.config.comments_per_minute;
-    let allowed = crate::accounts::store::take_rate_limit(
-        &state.pool,
-        &format!("comment:{}", user.id),
-        now,
-        now - 60_000,
+    let bucket = format!("comment:{}", user.id);
+    let rate = store::RateLimit {
+        bucket: &bucket,
+        since: now - 60_000,
         limit,
+    };
+    let html = body::render(&text);
+    let inserted = store::insert(
+        &state.pool,
+        article.id,
+        parent,
+        user.id,
+        &text,
+        &html,
+        now,
+        Some(rate),
     )
     .await?;
-    if !allowed {
-        return Err(kept(format!(
-            "You are commenting too fast: at most {limit} comments a minute. Wait a moment, then post again; your text is kept."
-        )));
-    }
-    let html = body::render(&text);
-    let id =
-        match store::insert(&state.pool, article.id, parent, user.id, &text, &html, now).await? {
-            store::Inserted::Id(id) => id,
-            store::Inserted::ParentGone => return Err(kept(
+    let id = match inserted {
+        store::Inserted::Id(id) => id,
+        store::Inserted::ParentGone => {
+            return Err(kept(
                 "The comment you are replying to was deleted, so it cannot be answered any more"
                     .to_owned(),
-            )),
-        };
+            ))
+        }
+        store::Inserted::RateLimited => {
+            return Err(kept(format!(
+                "You are commenting too fast: at most {limit} comments a minute. Wait a moment, then post again; your text is kept."
+            )))
+        }
+    };
     let viewer = store::Viewer::from_session();
     let comment = store::find(&state.pool, id, &viewer, now)
         .await?

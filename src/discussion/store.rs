@@ -302,9 +302,27 @@ pub enum Inserted {
     Id(i64),
     /// The comment replied to does not exist (any more) on that article, or is deleted.
     ParentGone,
+    /// The reader already posted as many comments as the limit allows in its window.
+    RateLimited,
 }
 
-/// Stores a comment (a reply when `parent` is given) and counts it.
+/// A posting limit: at most `limit` comments in `bucket` since `since` (ms since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit<'a> {
+    /// Whose comments are counted, e.g. `comment:42`.
+    pub bucket: &'a str,
+    /// Start of the window.
+    pub since: i64,
+    /// Comments allowed in the window.
+    pub limit: i64,
+}
+
+/// Stores a comment (a reply when `parent` is given) and counts it, within `rate` when given:
+/// the limit's event and the comment are one transaction, one write.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is one fact of the new comment"
+)]
 pub async fn insert(
     pool: &Pool,
     article_id: i64,
@@ -313,8 +331,22 @@ pub async fn insert(
     body: &CommentBody,
     body_html: &str,
     now: i64,
+    rate: Option<RateLimit<'_>>,
 ) -> sqlx::Result<Inserted> {
     let mut tx = pool.begin().await?;
+    if let Some(rate) = rate {
+        let allowed = crate::accounts::store::take_rate_limit_in(
+            &mut tx,
+            rate.bucket,
+            now,
+            rate.since,
+            rate.limit,
+        )
+        .await?;
+        if !allowed {
+            return Ok(Inserted::RateLimited);
+        }
+    }
     let depth = match parent {
         Some(parent) => {
             // Counting the reply first locks the parent row, so a delete racing with this
