@@ -215,8 +215,9 @@ pub async fn delete_expired_sessions(pool: &Pool, now: i64) -> sqlx::Result<u64>
     Ok(result.rows_affected())
 }
 
-/// Records an event in `bucket` unless `limit` events already happened since `since`;
-/// returns whether the event was allowed.
+/// Takes one of `limit` slots in `bucket`'s current window, which started after `since`
+/// (a fixed window: it opens at the first event after the last one ended); returns whether a
+/// slot was free.
 pub async fn take_rate_limit(
     pool: &Pool,
     bucket: &str,
@@ -230,8 +231,8 @@ pub async fn take_rate_limit(
     Ok(allowed)
 }
 
-/// [`take_rate_limit`] inside the caller's transaction, so a write and the event that allows
-/// it commit (or roll back) together.
+/// [`take_rate_limit`] inside the caller's transaction, so a write and the slot that allows
+/// it commit (or roll back) together. One upsert, whatever the traffic.
 pub async fn take_rate_limit_in(
     conn: &mut sqlx::AnyConnection,
     bucket: &str,
@@ -239,22 +240,19 @@ pub async fn take_rate_limit_in(
     since: i64,
     limit: i64,
 ) -> sqlx::Result<bool> {
-    sqlx::query("DELETE FROM rate_limit_events WHERE bucket = $1 AND at <= $2")
-        .bind(bucket)
-        .bind(since)
-        .execute(&mut *conn)
-        .await?;
-    let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limit_events WHERE bucket = $1")
-        .bind(bucket)
-        .fetch_one(&mut *conn)
-        .await?;
-    if used >= limit {
-        return Ok(false);
-    }
-    sqlx::query("INSERT INTO rate_limit_events (bucket, at) VALUES ($1, $2)")
-        .bind(bucket)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    Ok(true)
+    let used: i64 = sqlx::query_scalar(
+        "INSERT INTO rate_limit_windows (bucket, window_start, used) VALUES ($1, $2, 1)
+         ON CONFLICT (bucket) DO UPDATE SET
+             used = CASE WHEN rate_limit_windows.window_start <= $3
+                         THEN 1 ELSE rate_limit_windows.used + 1 END,
+             window_start = CASE WHEN rate_limit_windows.window_start <= $3
+                                 THEN $2 ELSE rate_limit_windows.window_start END
+         RETURNING used",
+    )
+    .bind(bucket)
+    .bind(now)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(used <= limit)
 }
