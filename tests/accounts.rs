@@ -6,28 +6,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use besthub::accounts::{GetCurrentUser, SignIn, SignOut, SignUp};
-use common::{send, Reply};
+use common::{call, form, send, Reply, ORIGIN};
 use leptos::server_fn::ServerFn;
-
-const ORIGIN: &str = "http://127.0.0.1:3000";
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
-}
-
-/// Calls a server function the way the hydrated page does (same origin, JSON reply).
-async fn call(app: &axum::Router, path: &str, body: String, session: Option<&str>) -> Reply {
-    let mut request = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, ORIGIN);
-    if let Some(token) = session {
-        request = request.header(header::COOKIE, format!("besthub_session={token}"));
-    }
-    send(app, request.body(Body::from(body)).expect("request")).await
-}
 
 async fn sign_up(app: &axum::Router, email: &str, password: &str) -> Reply {
     call(

@@ -11,7 +11,7 @@ use besthub::discussion::store::{self, Inserted, Viewer};
 use besthub::discussion::{
     CommentBody, DeleteComment, EditComment, PostComment, Sort, Thread, EDIT_WINDOW_MS,
 };
-use common::{send, Reply};
+use common::{call_form, send, Reply, ORIGIN};
 use leptos::server_fn::ServerFn;
 
 const NOW: i64 = 1_800_000_000_000;
@@ -381,27 +381,6 @@ contract_test!(
 // --- Over HTTP ---------------------------------------------------------------------------
 
 const SLUG: &str = "sqlite-wal-in-production";
-const ORIGIN: &str = "http://127.0.0.1:3000";
-
-async fn call(
-    app: &axum::Router,
-    path: &str,
-    pairs: &[(&str, &str)],
-    session: Option<&str>,
-) -> Reply {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    let mut request = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, ORIGIN);
-    if let Some(token) = session {
-        request = request.header(header::COOKIE, format!("besthub_session={token}"));
-    }
-    send(app, request.body(Body::from(body)).expect("request")).await
-}
-
 async fn get(app: &axum::Router, path: &str, session: Option<&str>) -> Reply {
     let mut request = Request::get(path);
     if let Some(token) = session {
@@ -427,7 +406,7 @@ async fn only_authors_edit_and_authors_or_admins_delete() {
     let (app, db) = common::test_app("").await;
     let (_, ada) = common::signed_in_reader(&db, "ada@example.com").await;
     let (_, bob) = common::signed_in_reader(&db, "bob@example.com").await;
-    let reply = call(
+    let reply = call_form(
         &app,
         PostComment::PATH,
         &[("slug", SLUG), ("body", "mine")],
@@ -446,7 +425,7 @@ async fn only_authors_edit_and_authors_or_admins_delete() {
         ),
         (DeleteComment::PATH, vec![("id", id.as_str())]),
     ] {
-        let reply = call(&app, path, &pairs, None).await;
+        let reply = call_form(&app, path, &pairs, None).await;
         assert_eq!(
             reply.status,
             StatusCode::UNAUTHORIZED,
@@ -455,7 +434,7 @@ async fn only_authors_edit_and_authors_or_admins_delete() {
         );
     }
     // Someone else: 403, nothing changes.
-    let reply = call(
+    let reply = call_form(
         &app,
         EditComment::PATH,
         &[("id", &id), ("body", "bob was here")],
@@ -463,12 +442,12 @@ async fn only_authors_edit_and_authors_or_admins_delete() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
-    let reply = call(&app, DeleteComment::PATH, &[("id", &id)], Some(&bob)).await;
+    let reply = call_form(&app, DeleteComment::PATH, &[("id", &id)], Some(&bob)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     assert_eq!(comment_rows(&db).await, (1, "mine".to_owned()));
 
     // The author edits; an admin deletes.
-    let reply = call(
+    let reply = call_form(
         &app,
         EditComment::PATH,
         &[("id", &id), ("body", "mine, edited")],
@@ -480,10 +459,10 @@ async fn only_authors_edit_and_authors_or_admins_delete() {
     besthub::accounts::store::set_role(&db.pool, "bob@example.com", besthub::accounts::Role::Admin)
         .await
         .expect("role");
-    let reply = call(&app, DeleteComment::PATH, &[("id", &id)], Some(&bob)).await;
+    let reply = call_form(&app, DeleteComment::PATH, &[("id", &id)], Some(&bob)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(comment_rows(&db).await.0, 0);
-    let reply = call(&app, DeleteComment::PATH, &[("id", &id)], Some(&bob)).await;
+    let reply = call_form(&app, DeleteComment::PATH, &[("id", &id)], Some(&bob)).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "deleting twice");
 }
 
@@ -497,7 +476,7 @@ async fn bad_comments_are_refused_with_the_text_kept() {
         (long.as_str(), "Comment is too long: 10,001 characters"),
         ("ring\u{7}", "control character (U+0007)"),
     ] {
-        let reply = call(
+        let reply = call_form(
             &app,
             PostComment::PATH,
             &[("slug", SLUG), ("body", body)],
@@ -514,7 +493,7 @@ async fn bad_comments_are_refused_with_the_text_kept() {
             reply.body
         );
     }
-    let reply = call(
+    let reply = call_form(
         &app,
         PostComment::PATH,
         &[("slug", "no-such-article"), ("body", "hi")],
@@ -522,7 +501,7 @@ async fn bad_comments_are_refused_with_the_text_kept() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    let reply = call(
+    let reply = call_form(
         &app,
         PostComment::PATH,
         &[("slug", SLUG), ("body", "hi"), ("parent", "999999")],
@@ -540,7 +519,7 @@ async fn a_reader_may_post_five_comments_a_minute() {
     let (_, ada) = common::signed_in_reader(&db, "ada@example.com").await;
     let (_, bob) = common::signed_in_reader(&db, "bob@example.com").await;
     for i in 0..5 {
-        let reply = call(
+        let reply = call_form(
             &app,
             PostComment::PATH,
             &[("slug", SLUG), ("body", &format!("n{i}"))],
@@ -549,7 +528,7 @@ async fn a_reader_may_post_five_comments_a_minute() {
         .await;
         assert_eq!(reply.status, StatusCode::OK, "{i}: {}", reply.body);
     }
-    let reply = call(
+    let reply = call_form(
         &app,
         PostComment::PATH,
         &[("slug", SLUG), ("body", "one too many")],
@@ -567,7 +546,7 @@ async fn a_reader_may_post_five_comments_a_minute() {
         "text kept: {}",
         reply.body
     );
-    let reply = call(
+    let reply = call_form(
         &app,
         PostComment::PATH,
         &[("slug", SLUG), ("body", "bob's first")],
@@ -582,7 +561,7 @@ async fn a_reader_may_post_five_comments_a_minute() {
 async fn edits_after_fifteen_minutes_are_refused() {
     let (app, db) = common::test_app("").await;
     let (_, ada) = common::signed_in_reader(&db, "ada@example.com").await;
-    let reply = call(
+    let reply = call_form(
         &app,
         PostComment::PATH,
         &[("slug", SLUG), ("body", "old")],
@@ -596,7 +575,7 @@ async fn edits_after_fifteen_minutes_are_refused() {
         .execute(&db.pool)
         .await
         .expect("age");
-    let reply = call(
+    let reply = call_form(
         &app,
         EditComment::PATH,
         &[("id", &id.to_string()), ("body", "new")],

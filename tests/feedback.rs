@@ -6,27 +6,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use besthub::feedback::{RateArticle, RemoveRating, SetFollow, SetLike};
-use common::{send, Reply};
+use common::{call_form, send};
 use leptos::server_fn::ServerFn;
-
-async fn call(
-    app: &axum::Router,
-    path: &str,
-    pairs: &[(&str, &str)],
-    session: Option<&str>,
-) -> Reply {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    let mut request = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, "http://127.0.0.1:3000");
-    if let Some(token) = session {
-        request = request.header(header::COOKIE, format!("besthub_session={token}"));
-    }
-    send(app, request.body(Body::from(body)).expect("request")).await
-}
 
 const SLUG: &str = "sqlite-wal-in-production";
 
@@ -43,7 +24,7 @@ async fn anonymous_calls_get_401_and_change_nothing() {
         ),
     ];
     for (path, pairs) in &cases {
-        let reply = call(&app, path, pairs, None).await;
+        let reply = call_form(&app, path, pairs, None).await;
         assert_eq!(
             reply.status,
             StatusCode::UNAUTHORIZED,
@@ -65,7 +46,7 @@ async fn only_whole_ratings_from_one_to_five_are_accepted() {
     let (app, db) = common::test_app("").await;
     let (_, token) = common::signed_in_reader(&db, "ada@example.com").await;
     for bad in ["0", "6", "2.5", "x"] {
-        let reply = call(
+        let reply = call_form(
             &app,
             RateArticle::PATH,
             &[("slug", SLUG), ("stars", bad)],
@@ -91,7 +72,7 @@ async fn only_whole_ratings_from_one_to_five_are_accepted() {
         .expect("count");
     assert_eq!(sum, 0);
 
-    let reply = call(
+    let reply = call_form(
         &app,
         RateArticle::PATH,
         &[("slug", SLUG), ("stars", "4")],
@@ -107,7 +88,7 @@ async fn readers_act_only_as_themselves_and_authors_cannot_follow_themselves() {
     let (app, db) = common::test_app("").await;
     let (user, token) = common::signed_in_reader(&db, "selma@example.com").await;
     // Extra fields naming someone else are not part of the call: the session decides.
-    let reply = call(
+    let reply = call_form(
         &app,
         SetLike::PATH,
         &[("slug", SLUG), ("liked", "true"), ("user_id", "999")],
@@ -127,7 +108,7 @@ async fn readers_act_only_as_themselves_and_authors_cannot_follow_themselves() {
         .execute(&db.pool)
         .await
         .expect("link author");
-    let reply = call(
+    let reply = call_form(
         &app,
         SetFollow::PATH,
         &[("handle", "selma-arvidsson"), ("following", "true")],

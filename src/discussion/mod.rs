@@ -262,6 +262,19 @@ pub async fn get_comment_thread(slug: String, id: i64) -> Result<ThreadPage, App
     })
 }
 
+/// Sends a reader without JavaScript to where comment `id` is shown; the hydrated page
+/// updates in place, so nothing is looked up for it.
+#[cfg(feature = "ssr")]
+async fn back_to_comment(pool: &crate::db::Pool, id: i64) -> Result<(), AppError> {
+    use crate::accounts::session;
+    if session::is_form_post() {
+        if let Some(location) = store::location(pool, id).await? {
+            session::back_to_form(&location);
+        }
+    }
+    Ok(())
+}
+
 /// Posts a comment on the article `slug`, or a reply to comment `parent`.
 #[server(endpoint = "post_comment")]
 pub async fn post_comment(
@@ -325,12 +338,7 @@ pub async fn post_comment(
     let comment = store::find(&state.pool, id, &viewer, now)
         .await?
         .ok_or(AppError::Internal)?;
-    // Only a reader without JavaScript is sent anywhere: the page updates in place otherwise.
-    if session::is_form_post() {
-        if let Some(location) = store::location(&state.pool, id).await? {
-            session::back_to_form(&location);
-        }
-    }
+    back_to_comment(&state.pool, id).await?;
     let total = store::comment_count(&state.pool, article.id).await?;
     Ok(Posted { comment, total })
 }
@@ -371,11 +379,7 @@ pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
     let comment = store::find(&state.pool, id, &viewer, now)
         .await?
         .ok_or(AppError::NotFound)?;
-    if session::is_form_post() {
-        if let Some(location) = store::location(&state.pool, id).await? {
-            session::back_to_form(&location);
-        }
-    }
+    back_to_comment(&state.pool, id).await?;
     Ok(comment)
 }
 
@@ -401,9 +405,10 @@ pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
         Some(parent) if form_post => store::location(&state.pool, parent).await?,
         _ => None,
     };
-    let own_location = match form_post {
-        true => store::location(&state.pool, id).await?,
-        false => None,
+    let own_location = if form_post {
+        store::location(&state.pool, id).await?
+    } else {
+        None
     };
     let deleted = store::delete(&state.pool, id, crate::db::now_ms())
         .await?

@@ -94,7 +94,54 @@ struct Ctx {
     context_href: Option<StoredValue<String>>,
 }
 
+/// What a discussion page starts from.
+struct Setup {
+    slug: String,
+    base: String,
+    keep: Vec<(&'static str, String)>,
+    signed_in: bool,
+    sort: Sort,
+    total: i64,
+    now: i64,
+    threads: Vec<Thread>,
+    context_href: Option<String>,
+}
+
 impl Ctx {
+    /// Builds the shared state of a discussion page (with the box or refusal a request
+    /// without JavaScript asked for) and provides it to the components below.
+    fn provide(setup: Setup) -> Self {
+        let (open, refused) = state_from_query();
+        let mut index = HashMap::new();
+        let roots: Vec<Node> = setup
+            .threads
+            .into_iter()
+            .map(|t| Node::new(t, &mut index))
+            .collect();
+        let ctx = Ctx {
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            slug: StoredValue::new(setup.slug),
+            base: StoredValue::new(setup.base),
+            keep: StoredValue::new(setup.keep),
+            signed_in: setup.signed_in,
+            sort: setup.sort,
+            total: RwSignal::new(setup.total),
+            now: RwSignal::new(setup.now),
+            open: RwSignal::new(open),
+            roots: RwSignal::new(roots),
+            index: StoredValue::new(index),
+            status: RwSignal::new(None),
+            refused: StoredValue::new(refused.clone()),
+            context_href: setup.context_href.map(StoredValue::new),
+        };
+        provide_context(ctx);
+        tick_clock(ctx.now);
+        if let Some(r) = refused.filter(|r| r.path == DeleteComment::PATH) {
+            ctx.status.set(Some(format!("Not deleted: {}", r.message)));
+        }
+        ctx
+    }
+
     fn node(&self, id: i64) -> Option<Node> {
         self.index.with_value(|index| index.get(&id).copied())
     }
@@ -304,7 +351,6 @@ fn ArticleDiscussion(
     path: String,
     signed_in: bool,
 ) -> impl IntoView {
-    let (open, refused) = state_from_query();
     let mut keep = Vec::new();
     if page.sort == Sort::Newest {
         keep.push(("sort", "newest".to_owned()));
@@ -312,33 +358,17 @@ fn ArticleDiscussion(
     if page.page > 1 {
         keep.push(("page", page.page.to_string()));
     }
-    let mut index = HashMap::new();
-    let roots: Vec<Node> = page
-        .threads
-        .into_iter()
-        .map(|t| Node::new(t, &mut index))
-        .collect();
-    let ctx = Ctx {
-        owner: StoredValue::new(Owner::current().unwrap_or_default()),
-        slug: StoredValue::new(slug.clone()),
-        base: StoredValue::new(path.clone()),
-        keep: StoredValue::new(keep),
+    let ctx = Ctx::provide(Setup {
+        slug: slug.clone(),
+        base: path.clone(),
+        keep,
         signed_in,
         sort: page.sort,
-        total: RwSignal::new(page.total),
-        now: RwSignal::new(page.now),
-        open: RwSignal::new(open),
-        roots: RwSignal::new(roots),
-        index: StoredValue::new(index),
-        status: RwSignal::new(None),
-        refused: StoredValue::new(refused.clone()),
+        total: page.total,
+        now: page.now,
+        threads: page.threads,
         context_href: None,
-    };
-    provide_context(ctx);
-    tick_clock(ctx.now);
-    if let Some(r) = refused.filter(|r| r.path == DeleteComment::PATH) {
-        ctx.status.set(Some(format!("Not deleted: {}", r.message)));
-    }
+    });
 
     let loaded_page = RwSignal::new(page.page);
     let has_more = RwSignal::new(page.has_more);
@@ -496,31 +526,18 @@ fn ThreadView(page: ThreadPage, signed_in: bool) -> impl IntoView {
         total,
         now,
     } = page;
-    let (open, refused) = state_from_query();
     let base = format!("/articles/{slug}/comments/{}", thread.comment.id);
-    let mut index = HashMap::new();
-    let root = Node::new(thread, &mut index);
-    let ctx = Ctx {
-        owner: StoredValue::new(Owner::current().unwrap_or_default()),
-        slug: StoredValue::new(slug.clone()),
-        base: StoredValue::new(base.clone()),
-        keep: StoredValue::new(Vec::new()),
+    let ctx = Ctx::provide(Setup {
+        slug: slug.clone(),
+        base: base.clone(),
+        keep: Vec::new(),
         signed_in,
         sort: Sort::Oldest,
-        total: RwSignal::new(total),
-        now: RwSignal::new(now),
-        open: RwSignal::new(open),
-        roots: RwSignal::new(vec![root]),
-        index: StoredValue::new(index),
-        status: RwSignal::new(None),
-        refused: StoredValue::new(refused.clone()),
-        context_href: Some(StoredValue::new(context_href.clone())),
-    };
-    provide_context(ctx);
-    tick_clock(ctx.now);
-    if let Some(r) = refused.filter(|r| r.path == DeleteComment::PATH) {
-        ctx.status.set(Some(format!("Not deleted: {}", r.message)));
-    }
+        total,
+        now,
+        threads: vec![thread],
+        context_href: Some(context_href.clone()),
+    });
     view! {
         <Title text=format!("Thread on {title}") />
         <div class="thread-page">

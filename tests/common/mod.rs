@@ -189,6 +189,40 @@ pub async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
     }
 }
 
+/// Where test requests say they come from (the app's default public URL).
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
+/// `pairs` as an `application/x-www-form-urlencoded` body.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// Calls a server function the way the hydrated page does (same origin, JSON reply), as the
+/// reader of session cookie `session` when given.
+pub async fn call(app: &axum::Router, path: &str, body: String, session: Option<&str>) -> Reply {
+    use axum::http::header;
+    let mut request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::ORIGIN, ORIGIN);
+    if let Some(token) = session {
+        request = request.header(header::COOKIE, format!("besthub_session={token}"));
+    }
+    send(app, request.body(Body::from(body)).expect("request")).await
+}
+
+/// [`call`] with the form fields `pairs`.
+pub async fn call_form(
+    app: &axum::Router,
+    path: &str,
+    pairs: &[(&str, &str)],
+    session: Option<&str>,
+) -> Reply {
+    call(app, path, form(pairs), session).await
+}
+
 /// A reader account with a live session; returns the user id and the session cookie value.
 pub async fn signed_in_reader(db: &TestDb, email: &str) -> (i64, String) {
     let user = besthub::accounts::store::create_user(&db.pool, email, "Reader", "x", 1)
