@@ -257,7 +257,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     eprintln!("readers…");
-    let hash = besthub::accounts::password::hash_password(Password::parse(PASSWORD)?).await?;
+    let hashing = besthub::accounts::password::HashingGate::new(1, 0);
+    let hash = hashing
+        .admit()
+        .ok_or("the hashing gate has no place")?
+        .hash_password(Password::parse(PASSWORD)?)
+        .await?;
     let mut readers = Vec::with_capacity(READERS);
     for i in 0..READERS {
         let id = besthub::accounts::store::create_user(

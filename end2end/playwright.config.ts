@@ -94,6 +94,7 @@ export default defineConfig({
       LEPTOS_ENV: 'PROD',
       // Every test signs up from 127.0.0.1; the per-address limit is tested in Rust.
       BESTHUB_SIGNUPS_PER_HOUR: '1000000',
+      BESTHUB_SIGN_INS_PER_MINUTE: '1000000',
       // Tests post many comments from one reader; the per-reader limit is tested in Rust.
       BESTHUB_COMMENTS_PER_MINUTE: '1000000',
       BESTHUB_LOG_FILTER: 'warn',

@@ -23,6 +23,7 @@ const KEYS: &[&str] = &[
     "log_filter",
     "trusted_proxies",
     "signups_per_hour",
+    "sign_ins_per_minute",
     "comments_per_minute",
     "page_cache_seconds",
 ];
@@ -50,6 +51,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Sign-ups allowed per client address per hour.
     pub signups_per_hour: i64,
+    /// Sign-in attempts allowed per client address per minute.
+    pub sign_ins_per_minute: i64,
     /// Comments (and replies) one reader may post per minute.
     pub comments_per_minute: i64,
     /// Longest time a page rendered for anonymous readers is served again (0: never).
@@ -228,6 +231,12 @@ impl Config {
                 _ => Err("expected a whole number of at least 60".to_owned()),
             }
         })?;
+        let sign_ins_per_minute = raw.parse("sign_ins_per_minute", Some("30"), |v| {
+            match v.trim().parse::<i64>() {
+                Ok(n) if n >= 5 => Ok(n),
+                _ => Err("expected a whole number of at least 5".to_owned()),
+            }
+        })?;
         let comments_per_minute = raw.parse("comments_per_minute", Some("5"), |v| {
             match v.trim().parse::<i64>() {
                 Ok(n) if n >= 1 => Ok(n),
@@ -251,6 +260,7 @@ impl Config {
             log_filter,
             trusted_proxies,
             signups_per_hour,
+            sign_ins_per_minute,
             comments_per_minute,
             page_cache_seconds,
         })
@@ -356,6 +366,10 @@ republication_notice = "Republished with permission."
         assert_eq!(config.trusted_proxies.len(), 2);
         assert!(load(MINIMAL, &[("BESTHUB_TRUSTED_PROXIES", "proxy")]).is_err());
         assert!(load(MINIMAL, &[("BESTHUB_SIGNUPS_PER_HOUR", "5")]).is_err());
+        assert_eq!(load(MINIMAL, &[]).expect("valid").sign_ins_per_minute, 30);
+        let config = load(MINIMAL, &[("BESTHUB_SIGN_INS_PER_MINUTE", "500")]).expect("valid");
+        assert_eq!(config.sign_ins_per_minute, 500);
+        assert!(load(MINIMAL, &[("BESTHUB_SIGN_INS_PER_MINUTE", "0")]).is_err());
     }
 
     #[test]

@@ -3,6 +3,13 @@
 //! Policy: the browser only ever sees the short, user-facing text of an [`AppError`]. Anything
 //! internal (database failures, I/O, bugs) is logged on the server with its whole cause chain
 //! and reaches the browser as [`AppError::Internal`], which says nothing about the cause.
+//! Input that cannot even be decoded (missing or mistyped arguments, a body that is not a
+//! form, invalid UTF-8) is the client's fault: it becomes [`AppError::BadRequest`] in our own
+//! words, with the decoder's detail in the log only.
+//!
+//! Each error carries its HTTP status ([`AppError::status_code`]); the server sets it on every
+//! server-function answer in one place (`server::error_status`), so no handler sets a status
+//! itself.
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -23,11 +30,22 @@ pub enum AppError {
     /// Input that failed validation, with a message for each field at fault.
     #[error("{}", .0.summary())]
     Invalid(FormErrors),
+    /// The request itself could not be read: arguments missing, of the wrong type, or a
+    /// body that is not what the endpoint takes. The text is ours, never the decoder's.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request body is larger than the server accepts.
+    #[error("The request is too large.")]
+    TooLarge,
+    /// Too many attempts in a short time; the text says when to try again.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// Something failed on the server; the details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
-    /// The server function machinery itself failed (network, encoding).
-    #[error("The request could not be completed: {0}")]
+    /// The browser could not complete a call (network down, an answer it could not read).
+    /// The detail is for debugging only and never shown.
+    #[error("The request could not be completed. Check your connection and try again.")]
     Transport(String),
 }
 
@@ -75,6 +93,9 @@ impl AppError {
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::Invalid(_) => 422,
+            Self::BadRequest(_) => 400,
+            Self::TooLarge => 413,
+            Self::TooManyRequests(_) => 429,
             Self::Internal | Self::Transport(_) => 500,
         }
     }
@@ -147,17 +168,73 @@ impl FormErrors {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server these are failures to decode a request (the client's fault, 400) or
+    /// of the machinery itself (ours, 500); in the browser, failures to reach the server.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        #[cfg(feature = "ssr")]
+        {
+            match value {
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_) => {
+                    tracing::info!(error = %value, "undecodable server function request");
+                    Self::BadRequest(BAD_REQUEST_MESSAGE.to_owned())
+                }
+                other => Self::internal("server function", &other),
+            }
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            Self::Transport(value.to_string())
+        }
     }
 }
 
+/// What a client hears when its request could not be decoded.
+pub const BAD_REQUEST_MESSAGE: &str =
+    "The request could not be read: a field is missing, or has a value of the wrong kind.";
+
+/// Database failures are ours. A `RowNotFound` means a row that must exist was missing (an
+/// optional row is read with `fetch_optional`), so it is a bug to log, not a 404.
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        if matches!(err, sqlx::Error::RowNotFound) {
-            return Self::NotFound;
-        }
         Self::internal("database", &err)
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undecodable_requests_are_bad_requests_in_our_words() {
+        for err in [
+            ServerFnErrorErr::Args("missing field `slug`".into()),
+            ServerFnErrorErr::MissingArg("slug".into()),
+            ServerFnErrorErr::Deserialization("invalid utf-8 sequence".into()),
+        ] {
+            let app = AppError::from_server_fn_error(err);
+            assert_eq!(app.status_code(), 400);
+            assert_eq!(app.to_string(), BAD_REQUEST_MESSAGE);
+        }
+        let app = AppError::from_server_fn_error(ServerFnErrorErr::Response("boom".into()));
+        assert_eq!(app, AppError::Internal);
+    }
+
+    #[test]
+    fn a_missing_row_that_must_exist_is_ours_not_a_404() {
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::Internal);
+        assert_eq!(AppError::Internal.status_code(), 500);
+    }
+
+    #[test]
+    fn every_error_has_its_status() {
+        assert_eq!(AppError::NotFound.status_code(), 404);
+        assert_eq!(AppError::Unauthorized.status_code(), 401);
+        assert_eq!(AppError::Forbidden.status_code(), 403);
+        assert_eq!(AppError::invalid("f", "m").status_code(), 422);
+        assert_eq!(AppError::TooLarge.status_code(), 413);
+        assert_eq!(AppError::TooManyRequests("x".into()).status_code(), 429);
     }
 }

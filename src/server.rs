@@ -2,11 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -16,6 +20,7 @@ use crate::accounts::{session, store as account_store};
 use crate::app::{shell, App};
 use crate::config::Config;
 use crate::db::{self, Pool};
+use crate::error::AppError;
 use crate::import;
 use crate::state::AppState;
 
@@ -66,6 +71,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(|| (), shell))
+        .layer(axum::middleware::from_fn(error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::session_middleware,
@@ -82,8 +88,110 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(body_limit, limit_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Gives every server-function error answer the status its [`AppError`] carries.
+///
+/// The server-function machinery answers every error with 500 and the error, JSON-encoded,
+/// as the body; this is the one place that turns it into 400, 401, 404, 422, 429 and so on.
+/// Redirects are left alone: they carry a plain form post's error back to its page.
+pub async fn error_status(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+        || response.status().is_redirection()
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, ERROR_BODY_MAX).await else {
+        tracing::error!("a server-function error body could not be read");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    parts.status = serde_json::from_slice::<AppError>(&bytes)
+        .ok()
+        .and_then(|err| StatusCode::from_u16(err.status_code()).ok())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Largest server-function error body read back (they are a few hundred bytes).
+const ERROR_BODY_MAX: usize = 64 * 1024;
+
+/// Refuses bodies over `limit` bytes with 413 in our words, before anything reads them.
+///
+/// A declared `Content-Length` over the limit is refused at once. A body without one
+/// (chunked) is read here up to the limit, so that one sent past it gets the same 413 as its
+/// `Content-Length` twin instead of failing later inside a handler.
+pub async fn limit_body(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()));
+    match declared {
+        Some(Some(length)) if length > limit as u64 => too_large(req.uri().path()),
+        Some(Some(_)) => next.run(req).await,
+        Some(None) => bad_request(req.uri().path()),
+        None if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) => {
+            next.run(req).await
+        }
+        None => {
+            let path = req.uri().path().to_owned();
+            let (parts, body) = req.into_parts();
+            match axum::body::to_bytes(body, limit).await {
+                Ok(bytes) => {
+                    next.run(Request::from_parts(parts, Body::from(bytes)))
+                        .await
+                }
+                Err(err) if is_length_limit(&err) => too_large(&path),
+                Err(err) => {
+                    tracing::info!(error = %err, "a request body could not be read");
+                    bad_request(&path)
+                }
+            }
+        }
+    }
+}
+
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if cause.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// 413 for `path`: a JSON [`AppError`] for server functions, plain text elsewhere.
+fn too_large(path: &str) -> Response {
+    refuse(path, AppError::TooLarge)
+}
+
+/// 400 for `path`, like [`too_large`].
+fn bad_request(path: &str) -> Response {
+    refuse(
+        path,
+        AppError::BadRequest(crate::error::BAD_REQUEST_MESSAGE.to_owned()),
+    )
+}
+
+fn refuse(path: &str, err: AppError) -> Response {
+    let status =
+        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if path.starts_with("/api/") {
+        let body = serde_json::to_string(&err).unwrap_or_default();
+        let headers = [
+            (header::CONTENT_TYPE.as_str(), "application/json".to_owned()),
+            (SERVER_FN_ERROR_HEADER, path.to_owned()),
+        ];
+        (status, headers, body).into_response()
+    } else {
+        (status, err.to_string()).into_response()
+    }
 }
 
 /// 200 "ok" only when the database answers.
@@ -138,7 +246,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         }
     });
     tracing::info!("listening on http://{addr}");
-    spawn_session_sweeper(pool.clone());
+    spawn_sweeper(pool.clone());
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -154,16 +262,21 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     Ok(())
 }
 
-/// Deletes expired sessions once an hour so the table does not grow without bound.
-fn spawn_session_sweeper(pool: Pool) {
+/// Sweeps expired sessions and rate-limit windows once an hour, so those tables do not grow
+/// with traffic.
+fn spawn_sweeper(pool: Pool) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            match account_store::delete_expired_sessions(&pool, db::now_ms()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "expired sessions removed"),
-                Err(err) => tracing::warn!(error = %err, "expired session sweep failed"),
+            match account_store::sweep_expired(&pool, db::now_ms()).await {
+                Ok(swept) if swept.is_empty() => {}
+                Ok(swept) => tracing::info!(
+                    sessions = swept.sessions,
+                    rate_limit_windows = swept.rate_limit_windows,
+                    "expired rows removed"
+                ),
+                Err(err) => tracing::warn!(error = %err, "sweeping expired rows failed"),
             }
         }
     });

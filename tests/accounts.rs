@@ -285,6 +285,117 @@ async fn sign_ups_are_limited_per_client_address() {
     assert!(reply.cookie("besthub_session").is_none());
 }
 
+/// Wrong passwords sent all at once: each claims its attempt before it is checked, so no more
+/// than the lock allows are ever answered "incorrect" (checked), and the account ends locked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_get_no_more_checks_than_the_lock_allows() {
+    let (app, db) = common::test_app("sign_ins_per_minute = 100000").await;
+    sign_up(&app, "ada@example.com", "correct horse").await;
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            sign_in(&app, "ada@example.com", "wrong password", None).await
+        }));
+    }
+    let (mut incorrect, mut locked, mut busy) = (0, 0, 0);
+    for task in tasks {
+        let reply = task.await.expect("task");
+        if reply.body.contains("Email or password is incorrect") {
+            incorrect += 1;
+        } else if reply.body.contains("Too many failed sign-ins.") {
+            locked += 1;
+        } else if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            busy += 1;
+        } else {
+            panic!("unexpected answer {}: {}", reply.status, reply.body);
+        }
+    }
+    assert!(
+        incorrect < besthub::accounts::MAX_FAILED_SIGN_INS,
+        "{incorrect} wrong passwords were checked"
+    );
+    assert!(
+        locked >= 1,
+        "incorrect {incorrect}, locked {locked}, busy {busy}"
+    );
+    let locked_until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM users")
+        .fetch_one(&db.pool)
+        .await
+        .expect("user");
+    assert!(locked_until.is_some_and(|until| until > besthub::db::now_ms()));
+}
+
+#[tokio::test]
+async fn sign_ins_are_limited_per_client_address() {
+    let (app, _db) = common::test_app("sign_ins_per_minute = 5").await;
+    sign_up(&app, "ada@example.com", "correct horse").await;
+    for _ in 0..5 {
+        let reply = sign_in(&app, "nobody@example.com", "wrong password", None).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+    }
+    // Even the right password waits for the next minute: the limit is on the address.
+    let reply = sign_in(&app, "ada@example.com", "correct horse", None).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply
+            .body
+            .contains("Too many sign-in attempts. Try again in a minute."),
+        "{}",
+        reply.body
+    );
+    assert!(reply.cookie("besthub_session").is_none());
+}
+
+/// More sign-ins than the hashing queue holds: the excess is refused at once with 429, and
+/// the ones admitted are answered normally.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_beyond_the_hashing_queue_get_429_at_once() {
+    let (app, _db) = common::test_app("sign_ins_per_minute = 100000").await;
+    let mut tasks = Vec::new();
+    for i in 0..150 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let email = format!("nobody{i}@example.com");
+            let reply = sign_in(&app, &email, "wrong password", None).await;
+            (reply, started.elapsed())
+        }));
+    }
+    let (mut checked, mut refused) = (0, 0);
+    for task in tasks {
+        let (reply, _) = task.await.expect("task");
+        match reply.status {
+            StatusCode::UNPROCESSABLE_ENTITY => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(
+                    reply
+                        .body
+                        .contains("Too many sign-in attempts. Try again in a minute."),
+                    "{}",
+                    reply.body
+                );
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert!(
+        checked >= 1 && refused >= 1,
+        "checked {checked}, refused {refused}"
+    );
+}
+
 #[tokio::test]
 async fn form_posts_without_javascript_redirect_to_next_or_back_with_the_error() {
     let (app, _db) = common::test_app("").await;

@@ -326,3 +326,159 @@ async fn pages_are_kept_until_a_write_and_never_shown_to_another_reader() {
     let third = common::send(&app, page(None)).await;
     assert!(third.body.contains("Changed behind its back"));
 }
+
+/// Sends `body` to `uri` with `content_type`, as a script calling the API would, and returns
+/// the status and body text.
+async fn post_raw(
+    app: &axum::Router,
+    uri: &str,
+    content_type: &str,
+    body: Vec<u8>,
+    declare_length: bool,
+) -> (StatusCode, String) {
+    let mut request = Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ACCEPT, "application/json")
+        .header(header::ORIGIN, common::ORIGIN);
+    if declare_length {
+        request = request.header(header::CONTENT_LENGTH, body.len().to_string());
+    }
+    let reply = common::send(app, request.body(Body::from(body)).expect("request")).await;
+    (reply.status, reply.body)
+}
+
+/// Bodies and queries that cannot be decoded are the client's fault: 400 with our words,
+/// never 500 or the decoder's message.
+#[tokio::test]
+async fn undecodable_server_function_calls_get_400_in_our_words() {
+    let (app, _db) = app().await;
+    let slug = "sqlite-wal-in-production";
+    let mut utf16 = Vec::new();
+    for unit in format!("slug={slug}&body=hello").encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let posts: Vec<(&str, Vec<u8>)> = vec![
+        ("application/x-www-form-urlencoded", Vec::new()),
+        ("application/x-www-form-urlencoded", b"slug=x".to_vec()),
+        (
+            "application/json",
+            format!(r#"{{"slug":"{slug}","body":"hi"}}"#).into_bytes(),
+        ),
+        (
+            "multipart/form-data; boundary=XyZ",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"slug\"\r\n\r\nx\r\n--XyZ--\r\n"
+                .to_vec(),
+        ),
+        ("application/x-www-form-urlencoded; charset=utf-16", utf16),
+        (
+            "application/x-www-form-urlencoded",
+            b"slug=\xff\xfe&body=\xc3(".to_vec(),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            b"slug=x&body=hi&parent=abc".to_vec(),
+        ),
+    ];
+    for (content_type, body) in posts {
+        let shown = String::from_utf8_lossy(&body).into_owned();
+        let (status, text) = post_raw(&app, "/api/post_comment", content_type, body, true).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{content_type} {shown:?}: {text}"
+        );
+        assert!(
+            text.contains("The request could not be read"),
+            "{content_type} {shown:?}: {text}"
+        );
+        assert!(
+            !text.contains("deserializ") && !text.contains("missing field"),
+            "the decoder's text leaked: {text}"
+        );
+    }
+    for query in [
+        format!("slug={slug}&page=-1"),
+        format!("slug={slug}&page=99999999999999999999"),
+        format!("slug={slug}&page=2&page=3"),
+        format!("slug={slug}&page=two"),
+        "page=1".to_owned(),
+    ] {
+        let (status, text) = get(&app, &format!("/api/get_comments?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {text}");
+    }
+    let (status, text) = get(&app, &format!("/api/get_comment_thread?slug={slug}&id=abc")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+}
+
+/// A body over the limit is 413 whether its length is declared or it comes chunked.
+#[tokio::test]
+async fn bodies_over_the_limit_get_413_declared_or_chunked() {
+    let (app, _db) = app().await;
+    for declared in [true, false] {
+        let body = format!("slug=x&body={}", "y".repeat(5_000)).into_bytes();
+        let (status, text) = post_raw(
+            &app,
+            "/api/post_comment",
+            "application/x-www-form-urlencoded",
+            body,
+            declared,
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "declared {declared}: {text}"
+        );
+        let err: besthub::error::AppError = serde_json::from_str(&text).expect("an AppError");
+        assert_eq!(err.to_string(), "The request is too large.");
+    }
+    // Under the limit and chunked, the body reaches the function (401: nobody signed in).
+    let (status, _) = post_raw(
+        &app,
+        "/api/post_comment",
+        "application/x-www-form-urlencoded",
+        b"slug=x&body=hello".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Every error answers with its own status, set in one place: "not found" from feedback is
+/// 404, validation 422, a missing session 401.
+#[tokio::test]
+async fn server_function_errors_carry_their_status() {
+    use besthub::feedback::{RateArticle, SetLike};
+    use leptos::server_fn::ServerFn;
+    let (app, db) = app().await;
+    let (_, token) = common::signed_in_reader(&db, "ada@example.com").await;
+    let reply = common::call_form(
+        &app,
+        SetLike::PATH,
+        &[("slug", "no-such-article"), ("liked", "true")],
+        Some(&token),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    let reply = common::call_form(
+        &app,
+        RateArticle::PATH,
+        &[("slug", "sqlite-wal-in-production"), ("stars", "9")],
+        Some(&token),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let reply = common::call_form(
+        &app,
+        SetLike::PATH,
+        &[("slug", "sqlite-wal-in-production"), ("liked", "true")],
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+}

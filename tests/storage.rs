@@ -250,36 +250,133 @@ mod accounts {
             .is_none());
     });
 
-    contract_test!(fifth_failure_in_the_window_locks, |pool: Pool| async move {
-        let user = users::create_user(&pool, "ada@example.com", "Ada", "hash", 1)
-            .await
-            .expect("created");
-        let window = 15 * 60 * 1000;
-        // An old failure outside the window does not count.
-        users::record_failed_sign_in(&pool, user, 0, 5, window, window)
-            .await
-            .expect("failure");
-        let mut now = window + 10;
-        for _ in 0..4 {
-            now += 1;
-            let locked = users::record_failed_sign_in(&pool, user, now, 5, window, window)
+    contract_test!(
+        sign_in_attempts_are_claimed_and_locked,
+        |pool: Pool| async move {
+            use users::SignInClaim::{Attempt, Locked};
+            let user = users::create_user(&pool, "ada@example.com", "Ada", "hash", 1)
                 .await
-                .expect("failure");
-            assert_eq!(locked, None);
+                .expect("created");
+            let window = 15 * 60 * 1000;
+            // An old attempt outside the window does not count.
+            assert_eq!(
+                users::claim_sign_in_attempt(&pool, user, 1_000, window)
+                    .await
+                    .expect("claim"),
+                Attempt(1)
+            );
+            let mut now = 1_000 + window + 10;
+            for n in 1..=6 {
+                now += 1;
+                let claim = users::claim_sign_in_attempt(&pool, user, now, window)
+                    .await
+                    .expect("claim");
+                assert_eq!(claim, Attempt(n), "each claim counts, one after the other");
+            }
+            let until = users::lock_sign_in(&pool, user, now, now + window)
+                .await
+                .expect("lock");
+            assert_eq!(until, now + window);
+            // A second lock while the first holds keeps the first.
+            let again = users::lock_sign_in(&pool, user, now + 5, now + 5 + window)
+                .await
+                .expect("lock");
+            assert_eq!(again, now + window);
+            let found = users::find_user_by_email(&pool, "ada@example.com")
+                .await
+                .expect("query")
+                .expect("found");
+            assert_eq!(found.locked_until, Some(now + window));
+            // While locked nothing is claimed; afterwards the count starts over.
+            assert_eq!(
+                users::claim_sign_in_attempt(&pool, user, now + 10, window)
+                    .await
+                    .expect("claim"),
+                Locked(now + window)
+            );
+            assert_eq!(
+                users::claim_sign_in_attempt(&pool, user, now + window, window)
+                    .await
+                    .expect("claim"),
+                Attempt(1)
+            );
+            users::clear_sign_in_attempts(&pool, user)
+                .await
+                .expect("clear");
+            assert_eq!(
+                users::claim_sign_in_attempt(&pool, user, now + window + 1, window)
+                    .await
+                    .expect("claim"),
+                Attempt(1)
+            );
         }
-        let locked = users::record_failed_sign_in(&pool, user, now + 1, 5, window, window)
-            .await
-            .expect("failure");
-        assert_eq!(locked, Some(now + 1 + window));
-        let found = users::find_user_by_email(&pool, "ada@example.com")
-            .await
-            .expect("query")
-            .expect("found");
-        assert_eq!(found.locked_until, Some(now + 1 + window));
-        users::clear_failed_sign_ins(&pool, user)
-            .await
-            .expect("clear");
-    });
+    );
+
+    contract_test!(
+        parallel_claims_never_share_a_number,
+        |pool: Pool| async move {
+            let user = users::create_user(&pool, "ada@example.com", "Ada", "hash", 1)
+                .await
+                .expect("created");
+            let mut claims = Vec::new();
+            for _ in 0..40 {
+                let pool = pool.clone();
+                claims.push(tokio::spawn(async move {
+                    users::claim_sign_in_attempt(&pool, user, 10_000, 60_000).await
+                }));
+            }
+            let mut numbers = Vec::new();
+            for claim in claims {
+                match claim.await.expect("task").expect("claim") {
+                    users::SignInClaim::Attempt(n) => numbers.push(n),
+                    other => panic!("not locked: {other:?}"),
+                }
+            }
+            numbers.sort_unstable();
+            assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
+        }
+    );
+
+    contract_test!(
+        sweeping_removes_only_what_has_expired,
+        |pool: Pool| async move {
+            let user = users::create_user(&pool, "ada@example.com", "Ada", "hash", 1)
+                .await
+                .expect("created");
+            let hour = besthub::accounts::LONGEST_RATE_WINDOW_MS;
+            let now = 10 * hour;
+            users::create_session(&pool, "old", user, 1, now - 1)
+                .await
+                .expect("session");
+            users::create_session(&pool, "live", user, 1, now + 1)
+                .await
+                .expect("session");
+            assert!(
+                users::take_rate_limit(&pool, "signup:old", now - hour - 1, 0, 5)
+                    .await
+                    .expect("slot")
+            );
+            assert!(users::take_rate_limit(&pool, "signup:new", now - 1, 0, 5)
+                .await
+                .expect("slot"));
+            let swept = users::sweep_expired(&pool, now).await.expect("sweep");
+            assert_eq!(swept.sessions, 1);
+            assert_eq!(swept.rate_limit_windows, 1);
+            assert!(users::find_session(&pool, "live", now)
+                .await
+                .expect("query")
+                .is_some());
+            let windows: Vec<String> = sqlx::query_scalar("SELECT bucket FROM rate_limit_windows")
+                .fetch_all(&pool)
+                .await
+                .expect("windows");
+            assert_eq!(windows, vec!["signup:new".to_owned()]);
+            assert!(users::sweep_expired(&pool, now)
+                .await
+                .expect("sweep")
+                .is_empty());
+        }
+    );
 
     contract_test!(
         rate_limits_count_within_the_window,

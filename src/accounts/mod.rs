@@ -58,10 +58,13 @@ pub struct CurrentUser {
     pub role: Role,
 }
 
-/// Failed sign-ins that lock an account.
+/// Sign-in attempts in [`LOCK_WINDOW_MS`] after which a failure locks the account.
 pub const MAX_FAILED_SIGN_INS: i64 = 5;
 /// The window in which they count, and how long the lock lasts.
 pub const LOCK_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// The longest window of any rate limit (sign-ups per hour); windows that started before it
+/// are swept.
+pub const LONGEST_RATE_WINDOW_MS: i64 = 60 * 60 * 1000;
 
 /// The signed-in reader, or `None`.
 #[server]
@@ -83,12 +86,9 @@ pub async fn sign_up(
     let state = crate::state::app_state()?;
     let now = crate::db::now_ms();
     // Every attempt counts, valid or not, so the limit also bounds what probing costs us.
-    let client = session::request_session()
-        .client
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let allowed = store::take_rate_limit(
         &state.pool,
-        &format!("signup:{client}"),
+        &format!("signup:{}", client_key()),
         now,
         now - 60 * 60 * 1000,
         state.config.signups_per_hour,
@@ -101,24 +101,28 @@ pub async fn sign_up(
     let parsed_email = errors.check("email", Email::parse(&email));
     let parsed_password = errors.check("password", Password::parse(&password));
     if !allowed {
-        return Err(session::respond_with(AppError::Invalid(errors.with(
+        return Err(AppError::Invalid(errors.with(
             "form",
             "Too many sign-up attempts from your network. Try again in an hour.",
-        ))));
+        )));
     }
     let (Some(name), Some(email), Some(password)) = (parsed_name, parsed_email, parsed_password)
     else {
-        return Err(session::respond_with(AppError::Invalid(errors)));
+        return Err(AppError::Invalid(errors));
     };
 
-    let hash = password::hash_password(password).await?;
+    let Some(hashing) = password::HashingGate::global().admit() else {
+        return Err(AppError::TooManyRequests(BUSY_SIGN_UP.to_owned()));
+    };
+    let hash = hashing.hash_password(password).await?;
+    drop(hashing);
     let user_id =
         match store::create_user(&state.pool, email.as_str(), name.as_str(), &hash, now).await {
             Ok(id) => id,
             Err(store::CreateUserError::EmailTaken) => {
-                return Err(session::respond_with(AppError::Invalid(
+                return Err(AppError::Invalid(
                     errors.with("email", "An account with this email already exists"),
-                )))
+                ))
             }
             Err(store::CreateUserError::Db(err)) => return Err(err.into()),
         };
@@ -127,7 +131,26 @@ pub async fn sign_up(
     Ok(())
 }
 
+/// What a reader hears when sign-ins arrive faster than they can be checked, from their
+/// address or from everyone at once.
+pub const BUSY_SIGN_IN: &str = "Too many sign-in attempts. Try again in a minute.";
+/// The same for sign-ups.
+pub const BUSY_SIGN_UP: &str = "Too many sign-up attempts. Try again in a minute.";
+
+/// The rate-limit key of the request's client address.
+#[cfg(feature = "ssr")]
+fn client_key() -> String {
+    session::request_session()
+        .client
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+}
+
 /// Signs in with email and password and goes to `next` (a same-site path, else `/`).
+///
+/// The order bounds what an attacker can make us do: the per-address limit first (one
+/// upsert), then a place in the hashing queue (refused at once when full), then the attempt
+/// is claimed on the account atomically, and only then is the password hashed, so parallel
+/// guesses cannot get more checks than the lock allows.
 #[server]
 pub async fn sign_in(
     email: String,
@@ -136,15 +159,19 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     use crate::error::FormErrors;
     use domain::{Email, SafeNextPath};
+    use store::SignInClaim;
 
     let state = crate::state::app_state()?;
     let errors = FormErrors::default().keep("email", email.clone());
     let incorrect = || {
-        session::respond_with(AppError::Invalid(
+        AppError::Invalid(
             errors
                 .clone()
                 .with("form", "Email or password is incorrect"),
-        ))
+        )
+    };
+    let locked = |until: i64, now: i64| {
+        AppError::Invalid(errors.clone().with("form", locked_message(until - now)))
     };
     let Ok(email) = Email::parse(&email) else {
         return Err(incorrect());
@@ -153,33 +180,47 @@ pub async fn sign_in(
         return Err(incorrect());
     }
     let now = crate::db::now_ms();
+    let allowed = store::take_rate_limit(
+        &state.pool,
+        &format!("signin:{}", client_key()),
+        now,
+        now - 60_000,
+        state.config.sign_ins_per_minute,
+    )
+    .await?;
+    if !allowed {
+        return Err(AppError::TooManyRequests(BUSY_SIGN_IN.to_owned()));
+    }
+    let Some(hashing) = password::HashingGate::global().admit() else {
+        return Err(AppError::TooManyRequests(BUSY_SIGN_IN.to_owned()));
+    };
     let Some(user) = store::find_user_by_email(&state.pool, email.as_str()).await? else {
-        password::verify_against_dummy(password).await;
+        hashing.verify_against_dummy(password).await;
         return Err(incorrect());
     };
-    if let Some(until) = user.locked_until.filter(|until| *until > now) {
-        return Err(session::respond_with(AppError::Invalid(
-            errors.with("form", locked_message(until - now)),
-        )));
+    let attempt =
+        match store::claim_sign_in_attempt(&state.pool, user.id, now, LOCK_WINDOW_MS).await? {
+            SignInClaim::Locked(until) => return Err(locked(until, now)),
+            SignInClaim::Attempt(n) if n > MAX_FAILED_SIGN_INS => {
+                // Claimed while the attempts that used up the window were still being checked.
+                let until =
+                    store::lock_sign_in(&state.pool, user.id, now, now + LOCK_WINDOW_MS).await?;
+                return Err(locked(until, now));
+            }
+            SignInClaim::Attempt(n) => n,
+        };
+    let verified = hashing
+        .verify_password(password, user.password_hash.clone())
+        .await;
+    drop(hashing);
+    if !verified {
+        if attempt < MAX_FAILED_SIGN_INS {
+            return Err(incorrect());
+        }
+        let until = store::lock_sign_in(&state.pool, user.id, now, now + LOCK_WINDOW_MS).await?;
+        return Err(locked(until, now));
     }
-    if !password::verify_password(password, user.password_hash.clone()).await {
-        let locked = store::record_failed_sign_in(
-            &state.pool,
-            user.id,
-            now,
-            MAX_FAILED_SIGN_INS,
-            LOCK_WINDOW_MS,
-            LOCK_WINDOW_MS,
-        )
-        .await?;
-        return Err(match locked {
-            Some(until) => session::respond_with(AppError::Invalid(
-                errors.with("form", locked_message(until - now)),
-            )),
-            None => incorrect(),
-        });
-    }
-    store::clear_failed_sign_ins(&state.pool, user.id).await?;
+    store::clear_sign_in_attempts(&state.pool, user.id).await?;
     start_session(&state, user.id, now).await?;
     leptos_axum::redirect(SafeNextPath::parse(next.as_deref()).as_str());
     Ok(())

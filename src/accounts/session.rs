@@ -224,7 +224,7 @@ pub fn current_user() -> Option<CurrentUser> {
 
 /// The signed-in reader, or [`AppError::Unauthorized`] (HTTP 401) for anonymous requests.
 pub fn require_user() -> Result<CurrentUser, AppError> {
-    current_user().ok_or_else(|| respond_with(AppError::Unauthorized))
+    current_user().ok_or(AppError::Unauthorized)
 }
 
 /// Whether the request being served is a plain HTML form post (the browser runs no script).
@@ -236,21 +236,6 @@ pub fn is_form_post() -> bool {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     })
-}
-
-/// Sets the HTTP status for `err` on server-function calls made by JavaScript, and returns it.
-///
-/// Plain form posts (no JavaScript) are left alone: Leptos answers them with a redirect back
-/// to the form carrying the error, which a status code would break.
-pub fn respond_with(err: AppError) -> AppError {
-    if !is_form_post() {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = StatusCode::from_u16(err.status_code()) {
-                response.set_status(status);
-            }
-        }
-    }
-    err
 }
 
 /// For a plain form post (no JavaScript), answers with a redirect to `path` (a section of

@@ -1,4 +1,4 @@
-//! Users, sessions, sign-in failures and rate-limit events. Every function takes its pool.
+//! Users, sessions, sign-in attempts and rate-limit windows. Every function takes its pool.
 
 use super::{CurrentUser, Role};
 use crate::db::Pool;
@@ -89,54 +89,78 @@ pub async fn set_role(pool: &Pool, email: &str, role: Role) -> sqlx::Result<bool
     Ok(result.rows_affected() > 0)
 }
 
-/// Records a failed sign-in and, when it makes `max_failures` within `window_ms`, locks the
-/// account until `now + lock_ms`. Returns the lock end if the account is now locked.
-pub async fn record_failed_sign_in(
+/// What claiming a sign-in attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInClaim {
+    /// The attempt may be checked; it is the `n`th in the account's current window.
+    Attempt(i64),
+    /// The account is locked until then (ms since the epoch).
+    Locked(i64),
+}
+
+/// Claims one sign-in attempt on the account before its password is checked, in one atomic
+/// update: the count starts over when the window that began at the first attempt has passed.
+/// A locked account claims nothing.
+pub async fn claim_sign_in_attempt(
     pool: &Pool,
     user_id: i64,
     now: i64,
-    max_failures: i64,
     window_ms: i64,
-    lock_ms: i64,
-) -> sqlx::Result<Option<i64>> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES ($1, $2)")
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let failures: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE user_id = $1 AND at > $2")
-            .bind(user_id)
-            .bind(now - window_ms)
-            .fetch_one(&mut *tx)
-            .await?;
-    let locked = if failures >= max_failures {
-        let until = now + lock_ms;
-        sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
-            .bind(until)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        // The lock replaces the count: after it ends the reader gets a fresh set of tries.
-        sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        Some(until)
-    } else {
-        None
-    };
-    tx.commit().await?;
-    Ok(locked)
+) -> sqlx::Result<SignInClaim> {
+    let claimed: Option<i64> = sqlx::query_scalar(
+        "UPDATE users SET
+             sign_in_attempts = CASE WHEN sign_in_window_start <= $2
+                                     THEN 1 ELSE sign_in_attempts + 1 END,
+             sign_in_window_start = CASE WHEN sign_in_window_start <= $2
+                                         THEN $3 ELSE sign_in_window_start END
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $3)
+         RETURNING sign_in_attempts",
+    )
+    .bind(user_id)
+    .bind(now - window_ms)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    match claimed {
+        Some(n) => Ok(SignInClaim::Attempt(n)),
+        None => Ok(SignInClaim::Locked(lock_end(pool, user_id, now).await?)),
+    }
 }
 
-/// Forgets failed sign-ins after a successful one.
-pub async fn clear_failed_sign_ins(pool: &Pool, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1")
-        .bind(user_id)
-        .execute(pool)
-        .await?;
+/// Locks the account until `until` unless it is locked already, and returns when the lock
+/// in force ends. The lock replaces the count: after it the reader gets a fresh set of tries.
+pub async fn lock_sign_in(pool: &Pool, user_id: i64, now: i64, until: i64) -> sqlx::Result<i64> {
+    sqlx::query(
+        "UPDATE users SET locked_until = $2, sign_in_attempts = 0
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $3)",
+    )
+    .bind(user_id)
+    .bind(until)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    lock_end(pool, user_id, now).await
+}
+
+/// When the account's lock ends (`now` if it has none, or it was deleted meanwhile).
+async fn lock_end(pool: &Pool, user_id: i64, now: i64) -> sqlx::Result<i64> {
+    let until: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT locked_until FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(until.flatten().unwrap_or(now).max(now))
+}
+
+/// Forgets the account's attempts and lock after a successful sign-in.
+pub async fn clear_sign_in_attempts(pool: &Pool, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET sign_in_attempts = 0, sign_in_window_start = 0, locked_until = NULL
+         WHERE id = $1",
+    )
+    .bind(user_id)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -210,6 +234,44 @@ pub async fn delete_session(pool: &Pool, id_hash: &str) -> sqlx::Result<()> {
 pub async fn delete_expired_sessions(pool: &Pool, now: i64) -> sqlx::Result<u64> {
     let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// What [`sweep_expired`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Expired sessions.
+    pub sessions: u64,
+    /// Rate-limit windows that can no longer refuse anything.
+    pub rate_limit_windows: u64,
+}
+
+impl Swept {
+    /// Whether nothing was removed.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Deletes expired sessions and rate-limit windows older than the longest window.
+pub async fn sweep_expired(pool: &Pool, now: i64) -> sqlx::Result<Swept> {
+    Ok(Swept {
+        sessions: delete_expired_sessions(pool, now).await?,
+        rate_limit_windows: delete_rate_limit_windows_before(
+            pool,
+            now - super::LONGEST_RATE_WINDOW_MS,
+        )
+        .await?,
+    })
+}
+
+/// Deletes rate-limit windows that started before `before`: they can no longer refuse
+/// anything, and a new window starts from nothing anyway. Returns how many.
+pub async fn delete_rate_limit_windows_before(pool: &Pool, before: i64) -> sqlx::Result<u64> {
+    let result = sqlx::query("DELETE FROM rate_limit_windows WHERE window_start < $1")
+        .bind(before)
         .execute(pool)
         .await?;
     Ok(result.rows_affected())

@@ -220,7 +220,7 @@ pub async fn get_comments(
     let viewer = store::Viewer::from_session();
     let article = store::find_article(&state.pool, &slug)
         .await?
-        .ok_or_else(|| crate::accounts::session::respond_with(AppError::NotFound))?;
+        .ok_or_else(|| AppError::NotFound)?;
     let sort = Sort::from_param(sort.as_deref());
     let page = page.unwrap_or(1).clamp(1, 100_000);
     let now = crate::db::now_ms();
@@ -241,7 +241,7 @@ pub async fn get_comments(
 pub async fn get_comment_thread(slug: String, id: i64) -> Result<ThreadPage, AppError> {
     let state = crate::state::app_state()?;
     let viewer = store::Viewer::from_session();
-    let not_found = || crate::accounts::session::respond_with(AppError::NotFound);
+    let not_found = || AppError::NotFound;
     let article = store::find_article(&state.pool, &slug)
         .await?
         .ok_or_else(not_found)?;
@@ -293,13 +293,13 @@ pub async fn post_comment(
         if let Some(parent) = parent {
             errors = errors.keep("parent", parent.to_string());
         }
-        session::respond_with(AppError::Invalid(errors))
+        AppError::Invalid(errors)
     };
     let text = CommentBody::parse(&body).map_err(kept)?;
     let state = crate::state::app_state()?;
     let article = store::find_article(&state.pool, &slug)
         .await?
-        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+        .ok_or_else(|| AppError::NotFound)?;
     let now = crate::db::now_ms();
     let limit = state.config.comments_per_minute;
     let bucket = format!("comment:{}", user.id);
@@ -354,17 +354,17 @@ pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
     let existing = store::record(&state.pool, id)
         .await?
         .filter(|c| !c.deleted)
-        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+        .ok_or_else(|| AppError::NotFound)?;
     if existing.user_id != user.id {
-        return Err(session::respond_with(AppError::Forbidden));
+        return Err(AppError::Forbidden);
     }
     let kept = |message: String| {
-        session::respond_with(AppError::Invalid(
+        AppError::Invalid(
             FormErrors::default()
                 .with("body", message)
                 .keep("body", body.clone())
                 .keep("id", id.to_string()),
-        ))
+        )
     };
     let text = CommentBody::parse(&body).map_err(kept)?;
     let now = crate::db::now_ms();
@@ -394,9 +394,9 @@ pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
     let existing = store::record(&state.pool, id)
         .await?
         .filter(|c| !c.deleted)
-        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+        .ok_or_else(|| AppError::NotFound)?;
     if existing.user_id != user.id && user.role != crate::accounts::Role::Admin {
-        return Err(session::respond_with(AppError::Forbidden));
+        return Err(AppError::Forbidden);
     }
     // Where a reader without JavaScript returns to: the placeholder, else the comment it
     // answered, else the discussion.
@@ -412,7 +412,7 @@ pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
     };
     let deleted = store::delete(&state.pool, id, crate::db::now_ms())
         .await?
-        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+        .ok_or_else(|| AppError::NotFound)?;
     let back = if deleted.placeholder {
         own_location
     } else {
@@ -433,8 +433,7 @@ pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
 pub async fn preview_comment(body: String) -> Result<String, AppError> {
     use crate::accounts::session;
     session::require_user()?;
-    let text = CommentBody::parse(&body)
-        .map_err(|message| session::respond_with(AppError::invalid("body", message)))?;
+    let text = CommentBody::parse(&body).map_err(|message| AppError::invalid("body", message))?;
     Ok(body::render(&text))
 }
 

@@ -82,7 +82,7 @@ async fn article_id(pool: &crate::db::Pool, slug: &str) -> Result<i64, AppError>
     crate::articles::store::find_source(pool, slug)
         .await?
         .map(|(id, _)| id)
-        .ok_or_else(|| crate::accounts::session::respond_with(AppError::NotFound))
+        .ok_or_else(|| AppError::NotFound)
 }
 
 /// Likes or unlikes the article `slug` for the signed-in reader.
@@ -104,8 +104,7 @@ pub async fn set_like(slug: String, liked: bool) -> Result<LikeState, AppError> 
 pub async fn rate_article(slug: String, stars: String) -> Result<RatingSummary, AppError> {
     use crate::accounts::session;
     let user = session::require_user()?;
-    let rating = Rating::parse(&stars)
-        .map_err(|message| session::respond_with(AppError::invalid("stars", message)))?;
+    let rating = Rating::parse(&stars).map_err(|message| AppError::invalid("stars", message))?;
     let state = crate::state::app_state()?;
     let id = article_id(&state.pool, &slug).await?;
     let summary = store::set_rating(
@@ -148,12 +147,9 @@ pub async fn set_follow(
     let state = crate::state::app_state()?;
     let author = crate::articles::store::find_author(&state.pool, &handle)
         .await?
-        .ok_or_else(|| session::respond_with(AppError::NotFound))?;
+        .ok_or_else(|| AppError::NotFound)?;
     if author.user_id == Some(user.id) {
-        return Err(session::respond_with(AppError::invalid(
-            "following",
-            "You cannot follow yourself",
-        )));
+        return Err(AppError::invalid("following", "You cannot follow yourself"));
     }
     let result = store::set_follow(
         &state.pool,
