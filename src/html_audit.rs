@@ -341,42 +341,44 @@ const MARKDOWN_PIECES: &[&str] = &[
     "\u{202E}",
 ];
 
+/// Strings of up to `max_pieces` pieces, each drawn from `choices` by weight.
+fn joined(choices: Vec<(u32, BoxedStrategy<String>)>, max_pieces: usize) -> BoxedStrategy<String> {
+    prop::collection::vec(prop::strategy::Union::new_weighted(choices), 0..max_pieces)
+        .prop_map(|pieces| pieces.concat())
+        .boxed()
+}
+
+fn one_of(pieces: &'static [&'static str]) -> BoxedStrategy<String> {
+    prop::sample::select(pieces).prop_map(str::to_owned).boxed()
+}
+
 /// Hostile HTML: hostile pieces with arbitrary printable text between them.
-pub fn hostile_html() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        prop_oneof![
-            4 => prop::sample::select(HTML_PIECES).prop_map(str::to_owned),
-            1 => "\\PC{0,6}",
-        ],
-        0..24,
-    )
-    .prop_map(|pieces| pieces.concat())
+pub fn hostile_html() -> BoxedStrategy<String> {
+    joined(vec![(4, one_of(HTML_PIECES)), (1, "\\PC{0,6}".boxed())], 24)
 }
 
 /// Hostile Markdown: Markdown and HTML pieces mixed with arbitrary printable text.
-pub fn hostile_markdown() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        prop_oneof![
-            3 => prop::sample::select(MARKDOWN_PIECES).prop_map(str::to_owned),
-            2 => prop::sample::select(HTML_PIECES).prop_map(str::to_owned),
-            1 => "\\PC{0,6}",
+pub fn hostile_markdown() -> BoxedStrategy<String> {
+    joined(
+        vec![
+            (3, one_of(MARKDOWN_PIECES)),
+            (2, one_of(HTML_PIECES)),
+            (1, "\\PC{0,6}".boxed()),
         ],
-        0..32,
+        32,
     )
-    .prop_map(|pieces| pieces.concat())
 }
 
 /// Markdown without loose HTML (nothing that leaves a tag open and swallows what follows):
 /// Markdown pieces and plain words.
-pub fn plain_markdown() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        prop_oneof![
-            3 => prop::sample::select(MARKDOWN_PIECES).prop_map(str::to_owned),
-            1 => "[a-zA-Z0-9 中文]{0,6}",
+pub fn plain_markdown() -> BoxedStrategy<String> {
+    joined(
+        vec![
+            (3, one_of(MARKDOWN_PIECES)),
+            (1, "[a-zA-Z0-9 中文]{0,6}".boxed()),
         ],
-        0..32,
+        32,
     )
-    .prop_map(|pieces| pieces.concat())
 }
 
 #[test]
