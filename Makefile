@@ -18,7 +18,7 @@ export PATH := $(TOOLS_DIR)/bin:$(CURDIR)/end2end/node_modules/.bin:$(HOME)/.car
 # What the server binary needs to find the built site (cargo-leptos sets these itself).
 SITE_ENV := LEPTOS_SITE_ROOT=$(CURDIR)/target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_OUTPUT_NAME=besthub LEPTOS_ENV=PROD
 
-.PHONY: run test setup build fmt lint unit e2e wasm-target cargo-leptos wasm-bindgen node-deps chromium
+.PHONY: run test setup build fmt lint unit e2e wasm-target cargo-leptos wasm-bindgen nextest node-deps chromium
 
 ## run: build the release site and serve it on BESTHUB_LISTEN (default 127.0.0.1:3000).
 run: setup build
@@ -28,7 +28,7 @@ run: setup build
 ## test: formatting, lints (ssr and hydrate), Rust tests, release build, Playwright.
 test: setup fmt lint unit build e2e
 
-setup: wasm-target cargo-leptos wasm-bindgen node-deps chromium
+setup: wasm-target cargo-leptos wasm-bindgen nextest node-deps chromium
 
 build:
 	@cargo leptos build --release
@@ -40,12 +40,17 @@ lint:
 	cargo clippy --all-targets --features ssr -- -D warnings
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-unit:
+# Test binaries whose tests drive the whole app (`common::test_app`).
+APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion)
+
+unit: nextest
 	@if [ -z "$${BESTHUB_TEST_PG_URL:-}" ]; then echo "note: BESTHUB_TEST_PG_URL is not set; storage tests run on SQLite only"; fi
-	# One test at a time: run in parallel, a test that renders pages hung about one run in
-	# ten with every thread idle (a task lost between the per-test Tokio runtimes); one at a
-	# time it never did (60 runs). The whole suite still takes well under a minute.
-	cargo test --features ssr -- --test-threads=1
+	# In parallel, one process per test, each ended after two minutes (.config/nextest.toml).
+	cargo nextest run --features ssr --no-fail-fast
+	# The HTTP-level tests once more with the app on PostgreSQL (contract tests ran both ways).
+	@if [ -n "$${BESTHUB_TEST_PG_URL:-}" ]; then \
+		BESTHUB_TEST_APP_DB=postgres cargo nextest run --features ssr --no-fail-fast \
+			-E '($(APP_TESTS)) and not test(/::(sqlite|postgres)$$/)'; fi
 
 e2e:
 	cd end2end && npx playwright test
@@ -62,6 +67,10 @@ cargo-leptos:
 wasm-bindgen:
 	@"$(TOOLS_DIR)/bin/wasm-bindgen" --version 2>/dev/null | grep -qF "$(WASM_BINDGEN_VERSION)" || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked --root "$(TOOLS_DIR)"
+
+# The machine image ships cargo-nextest; install it only where it is missing.
+nextest:
+	@cargo nextest --version >/dev/null 2>&1 || cargo install cargo-nextest --locked
 
 node-deps: end2end/node_modules/.installed
 

@@ -1,6 +1,6 @@
 //! The HTTP server: routes, middleware, start-up and graceful shutdown.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -49,9 +49,20 @@ pub enum ServeError {
     },
 }
 
+/// The app's routes, generated once per process.
+///
+/// Generating them runs the whole app with a process-wide flag set that parks any resource
+/// first polled meanwhile on a future that never wakes (leptos issue 4773), so a render in
+/// flight on another router of the same process would hang for good. Generating once, before
+/// any router exists, means no render can overlap it.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the router for `state`: pages, server functions, static files and `/healthz`.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let body_limit = state.config.body_limit_bytes;
     let options = state.leptos_options.clone();
     let cache = Arc::new(crate::page_cache::PageCache::new(

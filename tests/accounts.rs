@@ -35,7 +35,7 @@ async fn who(app: &axum::Router, session: &str) -> String {
         .body
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_starts_a_hardened_session() {
     let (app, _db) = common::test_app("").await;
     let reply = sign_up(&app, "  Ada@Example.com ", "correct horse battery").await;
@@ -68,7 +68,7 @@ async fn sign_up_starts_a_hardened_session() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secure_cookies_on_https_sites() {
     let (app, _db) = common::test_app("public_url = \"https://besthub.example\"").await;
     let reply = call(
@@ -103,7 +103,7 @@ async fn secure_cookies_on_https_sites() {
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_rotates_the_session_and_sign_out_ends_it() {
     let (app, _db) = common::test_app("").await;
     let first = sign_up(&app, "ada@example.com", "correct horse").await;
@@ -121,7 +121,7 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it() {
     assert_eq!(who(&app, &new).await, "null");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_sessions_are_refused_and_live_ones_slide() {
     let (app, db) = common::test_app("").await;
     let token = sign_up(&app, "ada@example.com", "correct horse")
@@ -158,7 +158,7 @@ async fn expired_sessions_are_refused_and_live_ones_slide() {
     assert_eq!(reply.cookie("besthub_session").as_deref(), Some(""));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_failures_lock_the_account_even_for_the_right_password() {
     let (app, db) = common::test_app("").await;
     sign_up(&app, "ada@example.com", "correct horse").await;
@@ -204,7 +204,7 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
     assert!(unknown.body.contains("Email or password is incorrect"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_posts_are_refused() {
     let (app, db) = common::test_app("").await;
     let body = form(&[
@@ -253,7 +253,7 @@ async fn cross_origin_posts_are_refused() {
         .is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_calls_to_protected_functions_get_401() {
     let (app, _db) = common::test_app("").await;
     let reply = call(&app, SignOut::PATH, String::new(), None).await;
@@ -268,7 +268,7 @@ async fn anonymous_calls_to_protected_functions_get_401() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_ups_are_limited_per_client_address() {
     let (app, _db) = common::test_app("signups_per_hour = 60").await;
     for _ in 0..60 {
@@ -326,7 +326,7 @@ async fn parallel_wrong_passwords_get_no_more_checks_than_the_lock_allows() {
     assert!(locked_until.is_some_and(|until| until > besthub::db::now_ms()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_ins_are_limited_per_client_address() {
     let (app, _db) = common::test_app("sign_ins_per_minute = 5").await;
     sign_up(&app, "ada@example.com", "correct horse").await;
@@ -396,7 +396,7 @@ async fn sign_ins_beyond_the_hashing_queue_get_429_at_once() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_posts_without_javascript_redirect_to_next_or_back_with_the_error() {
     let (app, _db) = common::test_app("").await;
     sign_up(&app, "ada@example.com", "correct horse").await;

@@ -401,7 +401,7 @@ async fn comment_rows(db: &common::TestDb) -> (i64, String) {
         .expect("rows")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_authors_edit_and_authors_or_admins_delete() {
     let (app, db) = common::test_app("").await;
     let (_, ada) = common::signed_in_reader(&db, "ada@example.com").await;
@@ -466,7 +466,7 @@ async fn only_authors_edit_and_authors_or_admins_delete() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "deleting twice");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_comments_are_refused_with_the_text_kept() {
     let (app, db) = common::test_app("").await;
     let (_, ada) = common::signed_in_reader(&db, "ada@example.com").await;
@@ -513,7 +513,7 @@ async fn bad_comments_are_refused_with_the_text_kept() {
     assert_eq!(comment_rows(&db).await.0, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_may_post_five_comments_a_minute() {
     let (app, db) = common::test_app("").await;
     let (_, ada) = common::signed_in_reader(&db, "ada@example.com").await;
@@ -557,7 +557,7 @@ async fn a_reader_may_post_five_comments_a_minute() {
     assert_eq!(comment_rows(&db).await.0, 6);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_after_fifteen_minutes_are_refused() {
     let (app, db) = common::test_app("").await;
     let (_, ada) = common::signed_in_reader(&db, "ada@example.com").await;
@@ -591,7 +591,7 @@ async fn edits_after_fifteen_minutes_are_refused() {
     assert_eq!(comment_rows(&db).await, (1, "old".to_owned()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_posts_land_on_the_new_comment_and_pages_render_threads() {
     let (app, db) = common::test_app("").await;
     let (_, ada) = common::signed_in_reader(&db, "ada@example.com").await;

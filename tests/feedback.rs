@@ -11,7 +11,7 @@ use leptos::server_fn::ServerFn;
 
 const SLUG: &str = "sqlite-wal-in-production";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_calls_get_401_and_change_nothing() {
     let (app, db) = common::test_app("").await;
     let cases: [(&str, Vec<(&str, &str)>); 4] = [
@@ -41,7 +41,7 @@ async fn anonymous_calls_get_401_and_change_nothing() {
     assert_eq!(changed, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_whole_ratings_from_one_to_five_are_accepted() {
     let (app, db) = common::test_app("").await;
     let (_, token) = common::signed_in_reader(&db, "ada@example.com").await;
@@ -83,7 +83,7 @@ async fn only_whole_ratings_from_one_to_five_are_accepted() {
     assert!(reply.body.contains("\"mine\":4"), "{}", reply.body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_act_only_as_themselves_and_authors_cannot_follow_themselves() {
     let (app, db) = common::test_app("").await;
     let (user, token) = common::signed_in_reader(&db, "selma@example.com").await;
@@ -124,7 +124,7 @@ async fn readers_act_only_as_themselves_and_authors_cannot_follow_themselves() {
     assert!(reply.body.contains("You cannot follow yourself"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_posts_without_javascript_return_to_the_section() {
     let (app, db) = common::test_app("").await;
     let (_, token) = common::signed_in_reader(&db, "ada@example.com").await;

@@ -24,7 +24,7 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_says_ok_while_the_database_answers() {
     let (app, db) = app().await;
     assert_eq!(
@@ -36,7 +36,7 @@ async fn healthz_says_ok_while_the_database_answers() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_lists_demo_articles_in_the_first_response() {
     let (app, _db) = app().await;
     let (status, html) = get(&app, "/").await;
@@ -50,7 +50,7 @@ async fn home_lists_demo_articles_in_the_first_response() {
     assert!(html.contains(">BestHub</a>"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn article_page_renders_body_and_notice() {
     let (app, _db) = app().await;
     let (status, html) = get(&app, "/articles/cjk-typography-on-the-web").await;
@@ -60,7 +60,7 @@ async fn article_page_renders_body_and_notice() {
     assert!(html.contains("mailto:takedown@example.com"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_answer_404_not_found() {
     let (app, _db) = app().await;
     for uri in ["/articles/no-such-article", "/no/such/page"] {
@@ -70,7 +70,7 @@ async fn unknown_pages_answer_404_not_found() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_are_compressed_when_asked() {
     let (app, _db) = app().await;
     let response = app
@@ -91,7 +91,7 @@ async fn responses_are_compressed_when_asked() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_are_refused() {
     let (app, _db) = app().await;
     let response = app
@@ -106,7 +106,7 @@ async fn oversized_bodies_are_refused() {
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn article_sections_come_in_contract_order() {
     let (app, _db) = app().await;
     let (status, html) = get(&app, "/articles/sqlite-wal-in-production").await;
@@ -159,7 +159,7 @@ async fn article_sections_come_in_contract_order() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn author_and_tag_pages_and_their_404s() {
     let (app, _db) = app().await;
     let (status, html) = get(&app, "/authors/selma-arvidsson").await;
@@ -178,7 +178,7 @@ async fn author_and_tag_pages_and_their_404s() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_redirect_is_for_signed_in_readers_only() {
     let (app, db) = app().await;
     let response = app
@@ -224,7 +224,7 @@ async fn source_redirect_is_for_signed_in_readers_only() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listings_page_by_twenty_with_links_that_need_no_script() {
     let (app, db) = app().await;
     // 5 demo articles + 21 more, all tagged "paging": two pages everywhere.
@@ -262,7 +262,7 @@ async fn listings_page_by_twenty_with_links_that_need_no_script() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_are_kept_until_a_write_and_never_shown_to_another_reader() {
     let (app, db) = app().await;
     let page = |cookie: Option<String>| {
@@ -349,7 +349,7 @@ async fn post_raw(
 
 /// Bodies and queries that cannot be decoded are the client's fault: 400 with our words,
 /// never 500 or the decoder's message.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_server_function_calls_get_400_in_our_words() {
     let (app, _db) = app().await;
     let slug = "sqlite-wal-in-production";
@@ -411,7 +411,7 @@ async fn undecodable_server_function_calls_get_400_in_our_words() {
 }
 
 /// A body over the limit is 413 whether its length is declared or it comes chunked.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_over_the_limit_get_413_declared_or_chunked() {
     let (app, _db) = app().await;
     for declared in [true, false] {
@@ -446,7 +446,7 @@ async fn bodies_over_the_limit_get_413_declared_or_chunked() {
 
 /// Every error answers with its own status, set in one place: "not found" from feedback is
 /// 404, validation 422, a missing session 401.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_function_errors_carry_their_status() {
     use besthub::feedback::{RateArticle, SetLike};
     use leptos::server_fn::ServerFn;

@@ -174,7 +174,7 @@ pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     let state = crate::state::app_state()?;
     let mut article = store::find_by_slug(&state.pool, &slug)
         .await?
-        .ok_or_else(|| AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     if let Some(user) = crate::accounts::session::current_user() {
         let (liked, rating, following) = crate::feedback::store::viewer_state(
             &state.pool,
@@ -198,7 +198,7 @@ pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData
     let state = crate::state::app_state()?;
     let author = store::find_author(&state.pool, &handle)
         .await?
-        .ok_or_else(|| AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let (limit, offset) = page_window(page);
     let items = store::list_by_author(&state.pool, author.id, limit, offset).await?;
     let following = match crate::accounts::session::current_user() {

@@ -220,7 +220,7 @@ pub async fn get_comments(
     let viewer = store::Viewer::from_session();
     let article = store::find_article(&state.pool, &slug)
         .await?
-        .ok_or_else(|| AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let sort = Sort::from_param(sort.as_deref());
     let page = page.unwrap_or(1).clamp(1, 100_000);
     let now = crate::db::now_ms();
@@ -299,7 +299,7 @@ pub async fn post_comment(
     let state = crate::state::app_state()?;
     let article = store::find_article(&state.pool, &slug)
         .await?
-        .ok_or_else(|| AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let now = crate::db::now_ms();
     let limit = state.config.comments_per_minute;
     let bucket = format!("comment:{}", user.id);
@@ -354,7 +354,7 @@ pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
     let existing = store::record(&state.pool, id)
         .await?
         .filter(|c| !c.deleted)
-        .ok_or_else(|| AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     if existing.user_id != user.id {
         return Err(AppError::Forbidden);
     }
@@ -394,7 +394,7 @@ pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
     let existing = store::record(&state.pool, id)
         .await?
         .filter(|c| !c.deleted)
-        .ok_or_else(|| AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     if existing.user_id != user.id && user.role != crate::accounts::Role::Admin {
         return Err(AppError::Forbidden);
     }
@@ -412,7 +412,7 @@ pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
     };
     let deleted = store::delete(&state.pool, id, crate::db::now_ms())
         .await?
-        .ok_or_else(|| AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let back = if deleted.placeholder {
         own_location
     } else {

@@ -82,7 +82,7 @@ async fn article_id(pool: &crate::db::Pool, slug: &str) -> Result<i64, AppError>
     crate::articles::store::find_source(pool, slug)
         .await?
         .map(|(id, _)| id)
-        .ok_or_else(|| AppError::NotFound)
+        .ok_or(AppError::NotFound)
 }
 
 /// Likes or unlikes the article `slug` for the signed-in reader.
@@ -147,7 +147,7 @@ pub async fn set_follow(
     let state = crate::state::app_state()?;
     let author = crate::articles::store::find_author(&state.pool, &handle)
         .await?
-        .ok_or_else(|| AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     if author.user_id == Some(user.id) {
         return Err(AppError::invalid("following", "You cannot follow yourself"));
     }

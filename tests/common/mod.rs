@@ -26,19 +26,44 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// Drops a PostgreSQL schema created for the test (SQLite files go with the temp dir).
-    pub async fn close(self) {
+    /// Closes the pool and drops a PostgreSQL schema created for the test (SQLite files go
+    /// with the temp dir).
+    pub async fn close(mut self) {
         self.pool.close().await;
-        if let Some((admin_url, schema)) = &self.pg_schema {
-            if let Ok(admin) = connect_admin(admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
-                )))
-                .execute(&admin)
-                .await;
-                admin.close().await;
-            }
+        if let Some((admin_url, schema)) = self.pg_schema.take() {
+            drop_schema(&admin_url, &schema).await;
         }
+    }
+}
+
+async fn drop_schema(admin_url: &str, schema: &str) {
+    if let Ok(admin) = connect_admin(admin_url).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE"
+        )))
+        .execute(&admin)
+        .await;
+        admin.close().await;
+    }
+}
+
+/// A test that ends without [`TestDb::close`] (or fails) still drops its PostgreSQL schema,
+/// so the shared test database does not fill up run after run.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, schema)) = self.pg_schema.take() else {
+            return;
+        };
+        // Drop cannot await; a thread of its own with a small runtime does the work.
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(drop_schema(&admin_url, &schema));
+            }
+        });
+        let _ = cleanup.join();
     }
 }
 
@@ -124,10 +149,22 @@ macro_rules! contract_test {
     };
 }
 
-/// The app's router on a fresh SQLite database with the demo content, configured by
+/// The database the HTTP-level tests run on: SQLite, or a fresh PostgreSQL schema when
+/// `BESTHUB_TEST_APP_DB=postgres` (`make unit` runs those tests both ways).
+pub async fn app_db() -> TestDb {
+    if std::env::var("BESTHUB_TEST_APP_DB").as_deref() == Ok("postgres") {
+        postgres()
+            .await
+            .expect("BESTHUB_TEST_APP_DB=postgres needs BESTHUB_TEST_PG_URL")
+    } else {
+        sqlite().await
+    }
+}
+
+/// The app's router on a fresh database ([`app_db`]) with the demo content, configured by
 /// `config` (TOML text; the two required keys are added).
 pub async fn test_app(config: &str) -> (axum::Router, TestDb) {
-    let db = sqlite().await;
+    let db = app_db().await;
     besthub::import::seed_demo_if_empty(&db.pool)
         .await
         .expect("seed");
