@@ -41,7 +41,7 @@ lint:
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 # Test binaries whose tests drive the whole app (`common::test_app`).
-APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion)
+APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion) | binary(hostile)
 
 unit: nextest
 	@if [ -z "$${BESTHUB_TEST_PG_URL:-}" ]; then echo "note: BESTHUB_TEST_PG_URL is not set; storage tests run on SQLite only"; fi

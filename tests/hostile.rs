@@ -496,17 +496,20 @@ fn server_fn_probes() -> Vec<Probe> {
                 Probe::form(endpoint.path, pairs)
             }
         };
-        // One field hostile at a time; the sign-in and sign-up fields cost a password hash
-        // each, so they get the text payloads only.
-        let expensive = endpoint.path == SignUp::PATH || endpoint.path == SignIn::PATH;
-        for (i, (field, _)) in endpoint.fields.iter().enumerate() {
-            let mut values: Vec<Vec<u8>> =
-                HOSTILE_TEXT.iter().map(|t| t.as_bytes().to_vec()).collect();
+        // One field hostile at a time: every text payload in text fields; in number and
+        // yes/no fields the wrong numbers, wrong types and a few payloads.
+        for (i, (field, example)) in endpoint.fields.iter().enumerate() {
+            let typed = example.parse::<i64>().is_ok() || *example == "true";
+            let mut values: Vec<Vec<u8>> = if typed {
+                HOSTILE_NUMBERS
+                    .iter()
+                    .chain(&[SCRIPT, SQL, "yes", "null"])
+                    .map(|n| n.as_bytes().to_vec())
+                    .collect()
+            } else {
+                HOSTILE_TEXT.iter().map(|t| t.as_bytes().to_vec()).collect()
+            };
             values.push(b"\xff\xfe\xc3(".to_vec());
-            if !expensive {
-                values.extend(HOSTILE_NUMBERS.iter().map(|n| n.as_bytes().to_vec()));
-                values.push(b"yes".to_vec());
-            }
             for value in values {
                 let mut pairs = valid.clone();
                 pairs[i] = (field, &value);
