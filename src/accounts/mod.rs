@@ -5,6 +5,7 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 use serde::{Deserialize, Serialize};
@@ -66,8 +67,8 @@ pub const LOCK_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// are swept.
 pub const LONGEST_RATE_WINDOW_MS: i64 = 60 * 60 * 1000;
 
-/// The signed-in reader, or `None`.
-#[server]
+/// The signed-in reader, or `None`. A read, so a GET: calling it is never taken for a write.
+#[server(input = GetUrl)]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(session::current_user())
 }
