@@ -596,7 +596,10 @@ async fn crash_rounds(backend: &str, db: common::TestDb) {
         let pool = besthub::db::connect(&db.url, 2)
             .await
             .expect("open for check");
-        let findings = check(&pool, &mut model.lock().expect("model")).await;
+        // The readers are done: the model is this task's alone until the next round.
+        let mut known = std::mem::take(&mut *model.lock().expect("model"));
+        let findings = check(&pool, &mut known).await;
+        *model.lock().expect("model") = known;
         pool.close().await;
         println!(
             "{backend} round {round}/{rounds}: {} writes acknowledged in {} ms ({} comments, {} likes, \
@@ -652,16 +655,15 @@ async fn crash_rounds(backend: &str, db: common::TestDb) {
     // The check itself must notice a lost write: take one acknowledged comment away.
     server.kill();
     let pool = besthub::db::connect(&db.url, 2).await.expect("open");
-    let mut model = model.lock().expect("model");
-    let victim = model.comments.last().expect("a comment").id;
+    let mut known = std::mem::take(&mut *model.lock().expect("model"));
+    let victim = known.comments.last().expect("a comment").id;
     sqlx::query("UPDATE comments SET body_markdown = 'changed' WHERE id = $1")
         .bind(victim)
         .execute(&pool)
         .await
         .expect("tamper");
-    let findings = check(&pool, &mut model).await;
+    let findings = check(&pool, &mut known).await;
     assert_eq!(findings.lost.len(), 1, "{:?}", findings.lost);
     pool.close().await;
-    drop(model);
     db.close().await;
 }
