@@ -26,7 +26,7 @@ use besthub::discussion::{PostComment, Posted};
 use besthub::feedback::{
     FollowState, LikeState, RateArticle, RatingSummary, RemoveRating, SetFollow, SetLike,
 };
-use common::server::{HttpClient, ServerProcess};
+use common::server::{HttpClient, HttpReply, ServerProcess};
 use leptos::server_fn::ServerFn;
 
 /// Readers writing at once, each on its own connection.
@@ -56,22 +56,16 @@ async fn postgres_keeps_every_acknowledged_write_through_sigkill() {
     crash_rounds("PostgreSQL", db).await;
 }
 
-/// A small deterministic generator (SplitMix64), seeded per run and printed, so a failing
-/// mix of requests can be replayed.
-struct Rng(u64);
+/// A random number below `n` (the kill's timing is not reproducible, so neither need the
+/// requests be).
+fn below(n: u64) -> u64 {
+    use rand_core::RngCore;
+    rand_core::OsRng.next_u64() % n
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+/// A random index into a list of `len` items.
+fn pick(len: usize) -> usize {
+    below(len as u64) as usize
 }
 
 /// One piece of state a reader sets: which of their relations, and with what.
@@ -174,18 +168,18 @@ struct World {
     killed: AtomicBool,
 }
 
-fn pick_op(rng: &mut Rng, world: &World, round: u32, reader: usize, n: u64) -> Op {
-    let article = world.articles[rng.below(world.articles.len())].clone();
-    match rng.below(100) {
+fn pick_op(world: &World, round: u32, reader: usize, n: u64) -> Op {
+    let article = world.articles[pick(world.articles.len())].clone();
+    match below(100) {
         0..=34 => {
-            let parent = if rng.below(2) == 0 {
+            let parent = if below(2) == 0 {
                 let parents = world.parents.lock().expect("parents");
                 parents
                     .iter()
                     .rev()
                     .take(200)
                     .filter(|(_, a)| *a == article.id)
-                    .nth(rng.below(8))
+                    .nth(pick(8))
                     .map(|(id, _)| *id)
             } else {
                 None
@@ -198,16 +192,30 @@ fn pick_op(rng: &mut Rng, world: &World, round: u32, reader: usize, n: u64) -> O
                 ),
             }
         }
-        35..=59 => Op::Like(article, rng.below(2) == 0),
+        35..=59 => Op::Like(article, below(2) == 0),
         60..=84 => {
-            let stars = rng.below(6) as i64;
+            let stars = below(6) as i64;
             Op::Rate(article, (stars > 0).then_some(stars))
         }
         _ => {
-            let author = world.authors[rng.below(world.authors.len())].clone();
-            Op::Follow(author, rng.below(2) == 0)
+            let author = world.authors[pick(world.authors.len())].clone();
+            Op::Follow(author, below(2) == 0)
         }
     }
+}
+
+/// Reads the answer as `T` and checks that it reports the state asked for; counts it if so.
+fn confirm<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+    reply: &HttpReply,
+    count: &mut u64,
+    agrees: impl FnOnce(&T) -> bool,
+) -> Result<(), String> {
+    let state: T = reply.json().map_err(|e| e.to_string())?;
+    if !agrees(&state) {
+        return Err(format!("{state:?}"));
+    }
+    *count += 1;
+    Ok(())
 }
 
 /// One reader writing as fast as the server answers until the server dies.
@@ -218,12 +226,10 @@ async fn reader_loop(
     user_id: i64,
     reader: usize,
     round: u32,
-    seed: u64,
 ) -> Tally {
-    let mut rng = Rng(seed);
     let mut tally = Tally::default();
     for n in 0.. {
-        let op = pick_op(&mut rng, &world, round, reader, n);
+        let op = pick_op(&world, round, reader, n);
         let (key, value, reply) = match &op {
             Op::Comment {
                 article,
@@ -338,33 +344,15 @@ async fn reader_loop(
                 }
                 Err(err) => Err(err.to_string()),
             },
-            Op::Like(_, liked) => reply.json::<LikeState>().map_or_else(
-                |e| Err(e.to_string()),
-                |s| {
-                    tally.likes += 1;
-                    (s.liked == *liked)
-                        .then_some(())
-                        .ok_or_else(|| format!("{s:?}"))
-                },
-            ),
-            Op::Rate(_, stars) => reply.json::<RatingSummary>().map_or_else(
-                |e| Err(e.to_string()),
-                |s| {
-                    tally.ratings += 1;
-                    (s.mine == *stars)
-                        .then_some(())
-                        .ok_or_else(|| format!("{s:?}"))
-                },
-            ),
-            Op::Follow(_, following) => reply.json::<FollowState>().map_or_else(
-                |e| Err(e.to_string()),
-                |s| {
-                    tally.follows += 1;
-                    (s.following == *following)
-                        .then_some(())
-                        .ok_or_else(|| format!("{s:?}"))
-                },
-            ),
+            Op::Like(_, liked) => {
+                confirm(&reply, &mut tally.likes, |s: &LikeState| s.liked == *liked)
+            }
+            Op::Rate(_, stars) => confirm(&reply, &mut tally.ratings, |s: &RatingSummary| {
+                s.mine == *stars
+            }),
+            Op::Follow(_, following) => confirm(&reply, &mut tally.follows, |s: &FollowState| {
+                s.following == *following
+            }),
         };
         match confirmed {
             Ok(()) => {
@@ -399,65 +387,55 @@ struct Findings {
 
 type Triple = (i64, i64, i64);
 
-/// Each query lists the rows whose stored counter differs from a count of the rows it
-/// counts: (id, stored, counted).
-const COUNTER_CHECKS: &[(&str, &str)] = &[
-    (
-        "articles.comment_count",
-        "SELECT a.id, a.comment_count, (SELECT COUNT(*) FROM comments c
-            WHERE c.article_id = a.id AND c.deleted_at IS NULL) AS n FROM articles a",
-    ),
-    (
-        "articles.like_count",
-        "SELECT a.id, a.like_count, (SELECT COUNT(*) FROM likes l WHERE l.article_id = a.id)
-         FROM articles a",
-    ),
-    (
-        "articles.rating_count",
-        "SELECT a.id, a.rating_count, (SELECT COUNT(*) FROM ratings r WHERE r.article_id = a.id)
-         FROM articles a",
-    ),
-    (
-        "articles.rating_sum",
-        "SELECT a.id, a.rating_sum, (SELECT CAST(COALESCE(SUM(r.stars), 0) AS BIGINT)
-            FROM ratings r WHERE r.article_id = a.id) FROM articles a",
-    ),
-    (
-        "articles.rating_1",
-        "SELECT a.id, a.rating_1, (SELECT COUNT(*) FROM ratings r
-            WHERE r.article_id = a.id AND r.stars = 1) FROM articles a",
-    ),
-    (
-        "articles.rating_2",
-        "SELECT a.id, a.rating_2, (SELECT COUNT(*) FROM ratings r
-            WHERE r.article_id = a.id AND r.stars = 2) FROM articles a",
-    ),
-    (
-        "articles.rating_3",
-        "SELECT a.id, a.rating_3, (SELECT COUNT(*) FROM ratings r
-            WHERE r.article_id = a.id AND r.stars = 3) FROM articles a",
-    ),
-    (
-        "articles.rating_4",
-        "SELECT a.id, a.rating_4, (SELECT COUNT(*) FROM ratings r
-            WHERE r.article_id = a.id AND r.stars = 4) FROM articles a",
-    ),
-    (
-        "articles.rating_5",
-        "SELECT a.id, a.rating_5, (SELECT COUNT(*) FROM ratings r
-            WHERE r.article_id = a.id AND r.stars = 5) FROM articles a",
-    ),
-    (
-        "comments.reply_count",
-        "SELECT c.id, c.reply_count, (SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id)
-         FROM comments c",
-    ),
-    (
-        "authors.follower_count",
-        "SELECT a.id, a.follower_count, (SELECT COUNT(*) FROM follows f WHERE f.author_id = a.id)
-         FROM authors a",
-    ),
-];
+/// Queries giving, for every counted row, (id, stored counter, count of the rows it counts),
+/// each named by its counter.
+fn counter_checks() -> Vec<(String, String)> {
+    let mut checks = vec![
+        (
+            "articles.comment_count",
+            "SELECT a.id, a.comment_count, (SELECT COUNT(*) FROM comments c
+                WHERE c.article_id = a.id AND c.deleted_at IS NULL) FROM articles a",
+        ),
+        (
+            "articles.like_count",
+            "SELECT a.id, a.like_count, (SELECT COUNT(*) FROM likes l WHERE l.article_id = a.id)
+             FROM articles a",
+        ),
+        (
+            "articles.rating_count",
+            "SELECT a.id, a.rating_count, (SELECT COUNT(*) FROM ratings r
+                WHERE r.article_id = a.id) FROM articles a",
+        ),
+        (
+            "articles.rating_sum",
+            "SELECT a.id, a.rating_sum, (SELECT CAST(COALESCE(SUM(r.stars), 0) AS BIGINT)
+                FROM ratings r WHERE r.article_id = a.id) FROM articles a",
+        ),
+        (
+            "comments.reply_count",
+            "SELECT c.id, c.reply_count, (SELECT COUNT(*) FROM comments r
+                WHERE r.parent_id = c.id) FROM comments c",
+        ),
+        (
+            "authors.follower_count",
+            "SELECT a.id, a.follower_count, (SELECT COUNT(*) FROM follows f
+                WHERE f.author_id = a.id) FROM authors a",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, sql)| (name.to_owned(), sql.to_owned()))
+    .collect::<Vec<_>>();
+    for stars in 1..=5 {
+        checks.push((
+            format!("articles.rating_{stars}"),
+            format!(
+                "SELECT a.id, a.rating_{stars}, (SELECT COUNT(*) FROM ratings r
+                    WHERE r.article_id = a.id AND r.stars = {stars}) FROM articles a"
+            ),
+        ));
+    }
+    checks
+}
 
 /// Compares the database with the model, then makes the model the database's state (nothing
 /// is in flight any more, so the next round starts from what is known).
@@ -510,8 +488,8 @@ async fn check(pool: &besthub::db::Pool, model: &mut Model) -> Findings {
             ));
         }
     }
-    for (name, sql) in COUNTER_CHECKS {
-        let rows: Vec<Triple> = sqlx::query_as(sqlx::AssertSqlSafe(*sql))
+    for (name, sql) in counter_checks() {
+        let rows: Vec<Triple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(pool)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -558,13 +536,8 @@ async fn crash_rounds(backend: &str, db: common::TestDb) {
         killed: AtomicBool::new(false),
     });
     let model = Arc::new(Mutex::new(Model::default()));
-    let seed = std::env::var("BESTHUB_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| besthub::db::now_ms() as u64);
     let rounds = rounds();
-    println!("{backend}: {rounds} rounds, {READERS} readers, seed {seed} (BESTHUB_CRASH_SEED)");
-    let mut rng = Rng(seed);
+    println!("{backend}: {rounds} rounds, {READERS} readers");
     let mut server = ServerProcess::start(&db.url, &[]).await;
     let (mut total_acked, mut total_lost, mut total_errors) = (0, 0, 0);
     for round in 1..=rounds {
@@ -578,10 +551,9 @@ async fn crash_rounds(backend: &str, db: common::TestDb) {
                 *user_id,
                 i,
                 round,
-                rng.next(),
             )));
         }
-        let load = Duration::from_millis(LOAD_MS.0 + rng.next() % (LOAD_MS.1 - LOAD_MS.0));
+        let load = Duration::from_millis(LOAD_MS.0 + below(LOAD_MS.1 - LOAD_MS.0));
         tokio::time::sleep(load).await;
         let rss = server.rss_kib().unwrap_or(0);
         world.killed.store(true, Ordering::SeqCst);
