@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod server;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use std::sync::Arc;
