@@ -25,8 +25,8 @@ run: setup build
 	@echo "Serving on http://$${BESTHUB_LISTEN:-127.0.0.1:3000} (Ctrl-C to stop)"
 	@$(SITE_ENV) exec "$(CARGO_TARGET_DIR)/release/besthub" serve
 
-## test: formatting, lints (ssr and hydrate), Rust tests, release build, Playwright.
-test: setup fmt lint unit build e2e
+## test: formatting, lints (ssr and hydrate), release build, Rust tests, Playwright.
+test: setup fmt lint build unit e2e
 
 setup: wasm-target cargo-leptos wasm-bindgen nextest node-deps chromium
 
@@ -74,10 +74,12 @@ lint:
 # Test binaries whose tests drive the whole app (`common::test_app`).
 APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion)
 
-unit: nextest
+# Tests that run the server as a process (crash safety, the sign-in burst's memory) run the
+# release binary, as production would.
+unit: nextest build
 	@if [ -z "$${BESTHUB_TEST_PG_URL:-}" ]; then echo "note: BESTHUB_TEST_PG_URL is not set; storage tests run on SQLite only"; fi
 	# In parallel, one process per test, each ended after two minutes (.config/nextest.toml).
-	cargo nextest run --features ssr --no-fail-fast
+	BESTHUB_SERVER_BIN="$(CARGO_TARGET_DIR)/release/besthub" cargo nextest run --features ssr --no-fail-fast
 	# The HTTP-level tests once more with the app on PostgreSQL (contract tests ran both ways).
 	@if [ -n "$${BESTHUB_TEST_PG_URL:-}" ]; then \
 		BESTHUB_TEST_APP_DB=postgres cargo nextest run --features ssr --no-fail-fast \

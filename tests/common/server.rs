@@ -1,8 +1,9 @@
 //! The real server binary as a child process, and a small HTTP/1.1 client to talk to it:
 //! for tests that kill, restart or measure the server itself (crash safety, memory).
 //!
-//! The binary is the one Cargo built for this test run (`CARGO_BIN_EXE_besthub`, which needs
-//! the `ssr` feature, as every server test does). It reads the project's `Leptos.toml`
+//! The binary is `BESTHUB_SERVER_BIN` when set (`make unit` sets the release build), else the
+//! one Cargo built for this test run (`CARGO_BIN_EXE_besthub`, which needs the `ssr` feature,
+//! as every server test does). It reads the project's `Leptos.toml`
 //! and the `BESTHUB_*` variables given here; Leptos's options come from `LEPTOS_*` variables,
 //! as `cargo leptos` and the Makefile set them.
 
@@ -111,7 +112,11 @@ impl ServerProcess {
             .open(self.log_path())
             .expect("server log");
         let manifest = env!("CARGO_MANIFEST_DIR");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_besthub"));
+        // `make unit` points this at the release binary, so memory and crash figures are the
+        // ones production would show; a plain `cargo test` runs its own debug build.
+        let binary = std::env::var_os("BESTHUB_SERVER_BIN")
+            .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_besthub")), PathBuf::from);
+        let mut command = Command::new(binary);
         command
             .arg("serve")
             .current_dir(self.dir.path())
