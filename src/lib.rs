@@ -18,6 +18,8 @@ pub mod site;
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(all(test, feature = "ssr"))]
+mod html_audit;
 #[cfg(feature = "ssr")]
 pub mod import;
 #[cfg(feature = "ssr")]

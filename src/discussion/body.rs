@@ -262,4 +262,55 @@ mod tests {
         // Entities typed by the reader stay entities on screen (escaped once more).
         assert_eq!(html("&lt;b&gt;"), "<p>&lt;b&gt;</p>\n");
     }
+
+    /// Checks one rendered comment against everything a comment must never contain.
+    #[cfg(feature = "ssr")]
+    fn check_comment(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        use crate::html_audit::{elements, violations};
+        use proptest::prelude::*;
+
+        let Ok(body) = CommentBody::parse(text) else {
+            // Refused comments are never rendered.
+            return Ok(());
+        };
+        let out = render(&body);
+        let bad = violations(&out, false);
+        prop_assert!(bad.is_empty(), "{bad:?}\nin {out:?}\nfrom {text:?}");
+        for element in elements(&out) {
+            prop_assert!(
+                ALLOWED_TAGS.contains(&element.name.as_str()),
+                "<{}> in {out:?}",
+                element.name
+            );
+            for (attr, _) in &element.attrs {
+                let allowed = match element.name.as_str() {
+                    "a" => ["href", "title", "rel"].contains(&attr.as_str()),
+                    "ol" => attr == "start",
+                    _ => false,
+                };
+                prop_assert!(allowed, "{attr} on <{}> in {out:?}", element.name);
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(feature = "ssr")]
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(512))]
+
+        #[test]
+        fn generated_markdown_comments_render_nothing_that_runs(
+            text in crate::html_audit::hostile_markdown()
+        ) {
+            check_comment(&text)?;
+        }
+
+        #[test]
+        fn generated_html_comments_render_nothing_that_runs(
+            text in crate::html_audit::hostile_html()
+        ) {
+            check_comment(&text)?;
+            check_comment(&format!("- {text}\n\n> {text}\n\n[{text}]({text})"))?;
+        }
+    }
 }

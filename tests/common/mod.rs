@@ -275,7 +275,12 @@ pub async fn call_form(
 
 /// A reader account with a live session; returns the user id and the session cookie value.
 pub async fn signed_in_reader(db: &TestDb, email: &str) -> (i64, String) {
-    let user = besthub::accounts::store::create_user(&db.pool, email, "Reader", "x", 1)
+    signed_in_as(db, email, "Reader").await
+}
+
+/// [`signed_in_reader`] with the display name `name`, stored as given (not validated).
+pub async fn signed_in_as(db: &TestDb, email: &str, name: &str) -> (i64, String) {
+    let user = besthub::accounts::store::create_user(&db.pool, email, name, "x", 1)
         .await
         .expect("user");
     let (token, hash) = besthub::accounts::session::new_session_id();
