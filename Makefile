@@ -25,13 +25,44 @@ run: setup build
 	@echo "Serving on http://$${BESTHUB_LISTEN:-127.0.0.1:3000} (Ctrl-C to stop)"
 	@$(SITE_ENV) exec "$(CARGO_TARGET_DIR)/release/besthub" serve
 
-## test: formatting, lints (ssr and hydrate), Rust tests, release build, Playwright.
-test: setup fmt lint unit build e2e
+## test: formatting, lints (ssr and hydrate), release build, Rust tests, Playwright.
+test: setup fmt lint build unit e2e
 
 setup: wasm-target cargo-leptos wasm-bindgen nextest node-deps chromium
 
+# `cargo leptos build --release` always runs wasm-bindgen and wasm-opt again (40 to 60 s on two
+# cores), even when nothing changed. So each successful build is kept under a hash of the
+# contents of everything that goes into it (BUILD_INPUTS, the toolchain and the build tools'
+# versions): the site (target/site) is copied into BUILD_CACHE, next to the checksum of the
+# release binary it was built with. When the inputs hash to a kept build and the release
+# binary is still that one, the build is skipped (and the kept site is put back if
+# target/site differs from it). Contents, not modification times: a fresh clone of the same tree
+# skips too; any change, a missing site or another binary builds again. The last
+# BUILD_CACHE_KEEP builds are kept (a few MB each, the site only).
+BUILD_INPUTS := Cargo.toml Cargo.lock src style public migrations demo \
+	$(wildcard build.rs .cargo rust-toolchain rust-toolchain.toml)
+BUILD_CACHE := $(CARGO_TARGET_DIR)/besthub-builds
+BUILD_CACHE_KEEP := 4
+RELEASE_BIN := $(CARGO_TARGET_DIR)/release/besthub
+
 build:
-	@cargo leptos build --release
+	@key=$$( { rustc -V; cargo leptos --version; "$(TOOLS_DIR)/bin/wasm-bindgen" --version; \
+			wasm-opt --version 2>/dev/null || true; \
+			find $(BUILD_INPUTS) -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; \
+		} | sha256sum | cut -c1-32 ); \
+	kept="$(BUILD_CACHE)/$$key"; \
+	if [ -f "$$kept/besthub.sha256" ] && [ -d "$$kept/site/pkg" ] && [ -x "$(RELEASE_BIN)" ] && \
+		sha256sum --check --status "$$kept/besthub.sha256"; then \
+		if ! diff -rq "$$kept/site" target/site >/dev/null 2>&1; then \
+			rm -rf target/site && mkdir -p target && cp -a "$$kept/site" target/site; \
+		fi; \
+		echo "build: nothing that goes into it changed (inputs $$key): cargo leptos build skipped"; \
+	else \
+		cargo leptos build --release; \
+		rm -rf "$$kept" "$$kept.tmp" && mkdir -p "$$kept.tmp" && cp -a target/site "$$kept.tmp/site" && \
+		sha256sum "$(RELEASE_BIN)" > "$$kept.tmp/besthub.sha256" && mv "$$kept.tmp" "$$kept"; \
+		ls -1dt "$(BUILD_CACHE)"/*/ | tail -n +$$(( $(BUILD_CACHE_KEEP) + 1 )) | xargs -r rm -rf; \
+	fi
 
 fmt:
 	cargo fmt --all -- --check
@@ -43,10 +74,12 @@ lint:
 # Test binaries whose tests drive the whole app (`common::test_app`).
 APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion) | binary(hostile)
 
-unit: nextest
+# Tests that run the server as a process (crash safety, the sign-in burst's memory) run the
+# release binary, as production would.
+unit: nextest build
 	@if [ -z "$${BESTHUB_TEST_PG_URL:-}" ]; then echo "note: BESTHUB_TEST_PG_URL is not set; storage tests run on SQLite only"; fi
 	# In parallel, one process per test, each ended after two minutes (.config/nextest.toml).
-	cargo nextest run --features ssr --no-fail-fast
+	BESTHUB_SERVER_BIN="$(CARGO_TARGET_DIR)/release/besthub" cargo nextest run --features ssr --no-fail-fast
 	# The HTTP-level tests once more with the app on PostgreSQL (contract tests ran both ways).
 	@if [ -n "$${BESTHUB_TEST_PG_URL:-}" ]; then \
 		BESTHUB_TEST_APP_DB=postgres cargo nextest run --features ssr --no-fail-fast \
@@ -87,11 +120,21 @@ chromium:
 BENCH_STATE := /var/tmp/besthub/bench
 ISSO_VERSION := 0.14.0
 
-.PHONY: bench bench-tools bench-seed
+.PHONY: bench bench-tools bench-seed soak
 
 ## bench: release build, benchmark database, then every row of the table (bench/results/).
 bench: setup build bench-tools bench-seed
 	@python3 bench/run.py
+
+# PostgreSQL for the crash test and the soak rows (the machine's local server).
+SOAK_PG_URL ?= $(or $(BESTHUB_TEST_PG_URL),postgres://postgres@127.0.0.1:5432/test)
+
+## soak: the crash test killing the server 20 times on SQLite and on PostgreSQL, then the
+## bench's soak rows (256 connections, 60 s of mixed traffic, on each backend).
+soak: setup build bench-tools bench-seed
+	BESTHUB_CRASH_ROUNDS=20 BESTHUB_TEST_PG_URL="$(SOAK_PG_URL)" \
+		cargo test --features ssr --test crash -- --nocapture --test-threads=1
+	@BENCH_PG_URL="$(SOAK_PG_URL)" python3 bench/run.py --only soak
 
 # Debian's nginx and wrk, Isso from PyPI in a venv, Lighthouse and playwright-core from npm.
 bench-tools: bench/node_modules/.installed

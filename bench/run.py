@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.parse
@@ -51,6 +52,9 @@ SIGN_IN_PATH = os.environ.get("BENCH_SIGN_IN_PATH", "/api/sign_in")
 SIGN_UP_PATH = os.environ.get("BENCH_SIGN_UP_PATH", "/api/sign_up")
 SESSION_COOKIE = "besthub_session"
 ARTICLE_PATH = "/articles/{slug}"
+# Likes and ratings, for the soak's writes.
+LIKE_PATH = os.environ.get("BENCH_LIKE_PATH", "/api/set_like")
+RATE_PATH = os.environ.get("BENCH_RATE_PATH", "/api/rate_article")
 
 # --- Measuring ------------------------------------------------------------------------------
 
@@ -62,6 +66,22 @@ ISSO_FEW_CONNECTIONS = 8  # Isso is also measured at this many; its better figur
 HYDRATION_RUNS = 20
 LIGHTHOUSE_RUNS = 3  # the median of each score counts
 AVOID_PORTS = {3000, 3001, 5432, 6379}
+# The soak rows: many connections for a minute of mixed traffic, on SQLite and PostgreSQL.
+SOAK_CONNECTIONS = 256
+SOAK_DURATION_S = 60
+SOAK_READERS = 64  # signed-in readers, each signed in once before the run
+SOAK_BIG_THREAD = 5_000  # comments of the generator's big thread in the soak databases
+# Shares of the soak's requests (per cent). Anonymous: article pages, the home page and the
+# comment listing; signed in: article pages and the home page with a reader's session; writes:
+# likes, ratings and comments by those readers.
+SOAK_MIX = {"anonymous": 70, "signed_in": 20, "writes": 10}
+# The page cache's own bound on what it keeps (src/page_cache.rs MAX_BYTES), in MiB: the
+# server's memory may grow by that much while pages are kept, and no more.
+PAGE_CACHE_BOUND_MIB = 256
+# The PostgreSQL server the soak creates its database on (and drops it from afterwards).
+SOAK_ROWS = ("soak_sqlite", "soak_postgres")
+SOAK_PG_URL = (os.environ.get("BENCH_PG_URL") or os.environ.get("BESTHUB_TEST_PG_URL")
+               or "postgres://postgres@127.0.0.1:5432/test")
 ACCEPT_ENCODING = "br, gzip"
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = [
@@ -115,6 +135,14 @@ class Processes:
             out.close()
         self.running.append((name, proc, log_path))
         return proc
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        """Stops one process started here (and forgets it)."""
+        for entry in list(self.running):
+            if entry[1] is proc:
+                self.running.remove(entry)
+                if proc.poll() is None:
+                    kill_group(proc, entry[0])
 
     def check(self, proc: subprocess.Popen) -> None:
         for name, p, log_path in self.running:
@@ -249,6 +277,28 @@ def wait_http(port: int, path: str, proc: subprocess.Popen, procs: Processes, ti
     raise BenchError(f"http://127.0.0.1:{port}{path} not ready after {timeout:.0f} s ({last})")
 
 
+def session_token(port: int, path: str, body: str, who: str) -> str:
+    """Posts a sign-in (or sign-up) form and returns the session cookie's value it sets."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "Origin": f"http://127.0.0.1:{port}"}
+    status, resp_headers, resp_body = request(port, "POST", path, headers, body)
+    for k, v in resp_headers:
+        if k.lower() == "set-cookie" and v.startswith(SESSION_COOKIE + "="):
+            value = v.split(";", 1)[0].split("=", 1)[1]
+            if value:
+                return value
+    raise BenchError(f"POST {path} as {who} gave status {status} and no {SESSION_COOKIE} "
+                     f"cookie: {resp_body[:300]!r}")
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of process `pid` (VmRSS), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise BenchError(f"no VmRSS for process {pid}")
+
+
 def form(template: str, **values: str) -> str:
     return template.format(**{k: urllib.parse.quote_plus(v) for k, v in values.items()})
 
@@ -257,13 +307,14 @@ def form(template: str, **values: str) -> str:
 
 
 def wrk(url: str, *, connections: int, duration: int, work: Path, method="GET", headers=(),
-        body=None, threads=WRK_THREADS, warmup=WARMUP_S) -> dict:
-    """Runs wrk with bench/wrk.lua (after an unmeasured warm-up run) and returns its summary."""
+        body=None, threads=WRK_THREADS, warmup=WARMUP_S, mix: Path | None = None) -> dict:
+    """Runs wrk with bench/wrk.lua (after an unmeasured warm-up run) and returns its summary.
+    With `mix`, the requests are drawn from that file (see bench/wrk.lua) instead."""
     parsed = urllib.parse.urlsplit(url)
     path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
     out = Path(tempfile.mktemp(prefix="wrk-", suffix=".json", dir=work))
     env = dict(os.environ, WRK_METHOD=method, WRK_PATH=path, WRK_HEADERS="\n".join(headers),
-               WRK_JSON_OUT=str(out))
+               WRK_JSON_OUT=str(out), WRK_MIX=str(mix or ""))
     if body is not None:
         env["WRK_BODY"] = body
     threads = max(1, min(threads, connections))
@@ -362,51 +413,62 @@ class Bench:
         if self.args.demo:
             log("--demo: no generator; the server imports its demo content into an empty database")
             return url
-        seed = self.args.seed or str(TARGET / "release/examples/bench_seed")
-        if not Path(seed).exists():
-            raise BenchError(f"database generator {seed} is missing (make bench builds it; "
-                             "--demo runs without it)")
-        log(f"generating the benchmark database with {seed}")
         t0 = time.monotonic()
-        out = run([seed, "--database-url", url], timeout=self.args.seed_timeout, cwd=self.work)
-        try:
-            self.seed = json.loads(out.stdout)
-        except json.JSONDecodeError as e:
-            raise BenchError(f"generator printed no JSON ({e}): {out.stdout[:500]!r}")
-        for key in ("article_50", "article_100k", "article_200", "reader_email", "reader_password",
-                    "comments_200"):
-            if key not in self.seed:
-                raise BenchError(f"generator output lacks {key!r}")
+        self.seed = self.generate(url)
         self.seed_seconds = time.monotonic() - t0
         log(f"database generated in {self.seed_seconds:.0f} s")
         return url
 
-    def start_besthub(self, db_url: str) -> None:
+    def generate(self, url: str, *extra: str) -> dict:
+        """Fills the database at `url` with the generator and returns what it printed."""
+        seed = self.args.seed or str(TARGET / "release/examples/bench_seed")
+        if not Path(seed).exists():
+            raise BenchError(f"database generator {seed} is missing (make bench builds it; "
+                             "--demo runs without it)")
+        log(f"generating a benchmark database with {seed} {' '.join(extra)}")
+        out = run([seed, "--database-url", url, *extra], timeout=self.args.seed_timeout,
+                  cwd=self.work)
+        try:
+            summary = json.loads(out.stdout)
+        except json.JSONDecodeError as e:
+            raise BenchError(f"generator printed no JSON ({e}): {out.stdout[:500]!r}")
+        for key in ("article_50", "article_100k", "article_200", "reader_email", "reader_password",
+                    "comments_200", "slugs", "readers"):
+            if key not in summary:
+                raise BenchError(f"generator output lacks {key!r}")
+        return summary
+
+    def launch(self, db_url: str, name: str) -> tuple[subprocess.Popen, int]:
+        """Starts BestHub on `db_url` and a free port; returns the process and the port."""
         binary = Path(self.args.binary)
         site = Path(self.args.site_root)
         if not binary.exists():
             raise BenchError(f"{binary} is missing: run `make build` first")
         if not (site / "pkg").is_dir():
             raise BenchError(f"{site}/pkg is missing: run `make build` first")
-        self.port = free_port()
+        port = free_port()
         env = dict(
             os.environ,
             LEPTOS_SITE_ROOT=str(site),
             LEPTOS_SITE_PKG_DIR="pkg",
             LEPTOS_OUTPUT_NAME="besthub",
             LEPTOS_ENV="PROD",
-            BESTHUB_LISTEN=f"127.0.0.1:{self.port}",
+            BESTHUB_LISTEN=f"127.0.0.1:{port}",
             BESTHUB_DATABASE_URL=db_url,
-            BESTHUB_PUBLIC_URL=f"http://127.0.0.1:{self.port}",
+            BESTHUB_PUBLIC_URL=f"http://127.0.0.1:{port}",
             BESTHUB_COMMENTS_PER_MINUTE="1000000000",
             BESTHUB_SIGNUPS_PER_HOUR="1000000",
         )
         if self.args.config:
             env["BESTHUB_CONFIG"] = str(self.args.config)
-        proc = self.procs.start("besthub", [binary, "serve"], self.work / "besthub.log", env=env,
+        proc = self.procs.start(name, [binary, "serve"], self.work / f"{name}.log", env=env,
                                 cwd=self.work)
-        wait_http(self.port, "/healthz", proc, self.procs, timeout=120)
-        log(f"besthub ready on port {self.port}")
+        wait_http(port, "/healthz", proc, self.procs, timeout=120)
+        log(f"{name} ready on port {port}")
+        return proc, port
+
+    def start_besthub(self, db_url: str) -> None:
+        _, self.port = self.launch(db_url, "besthub")
         if self.args.demo:
             status, _, body = request(self.port, "GET", "/")
             slugs = re.findall(rb'href="/articles/([^"/?#]+)"', body)
@@ -418,7 +480,7 @@ class Bench:
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def endpoint(self, path: str, method: str = "POST") -> str:
+    def endpoint(self, path: str, method: str = "POST", port: int | None = None) -> str:
         """The server function's real URL. A `#[server]` without `endpoint = "..."` is mounted at
         its name plus a hash of the crate's folder and module (`/api/get_comments1234...`),
         so when `path` answers 404 this finds `path` + digits in the server binary and keeps
@@ -426,10 +488,12 @@ class Bench:
         cache = self.__dict__.setdefault("_endpoints", {})
         if path in cache:
             return cache[path]
+        port = port or self.port
 
         def answers(p: str) -> bool:
-            status, _, _ = request(self.port, method, p, {
-                "Origin": self.origin(), "Content-Type": "application/x-www-form-urlencoded"},
+            status, _, _ = request(port, method, p, {
+                "Origin": f"http://127.0.0.1:{port}",
+                "Content-Type": "application/x-www-form-urlencoded"},
                 "" if method != "GET" else None)
             return status != 404
 
@@ -452,7 +516,6 @@ class Bench:
                          f"variants found in {self.args.binary}; set BENCH_*_PATH in bench/run.py")
 
     def sign_in(self) -> None:
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin()}
         if self.args.demo:
             email = f"bench-{self.stamp.lower()}@example.com"
             password = "bench-password-1234"
@@ -463,15 +526,7 @@ class Bench:
             email, password = self.seed["reader_email"], self.seed["reader_password"]
             body = form("email={email}&password={password}&next=%2F", email=email, password=password)
             path = self.endpoint(SIGN_IN_PATH)
-        status, resp_headers, resp_body = request(self.port, "POST", path, headers, body)
-        for k, v in resp_headers:
-            if k.lower() == "set-cookie" and v.startswith(SESSION_COOKIE + "="):
-                value = v.split(";", 1)[0].split("=", 1)[1]
-                if value:
-                    self.cookie = f"{SESSION_COOKIE}={value}"
-        if not self.cookie:
-            raise BenchError(f"POST {path} as {email} gave status {status} and no {SESSION_COOKIE} "
-                             f"cookie: {resp_body[:300]!r}")
+        self.cookie = f"{SESSION_COOKIE}={session_token(self.port, path, body, email)}"
         log(f"signed in as {email}")
 
     def page(self, slug: str, signed_in=False) -> bytes:
@@ -707,6 +762,117 @@ enabled = false
                   "isso": brief(iss) | {"url": isso_url, "one_answer": probe["isso"]},
                   "isso_runs": [brief(t) for t in tries]})
 
+    def soak_database(self, backend: str) -> tuple[str, list[str]]:
+        """A fresh database for a soak row: its URL, and the psql command that drops it."""
+        if backend == "sqlite":
+            return f"sqlite://{self.work}/soak.db", []
+        name = f"besthub_soak_{self.stamp.lower()}"
+        admin = SOAK_PG_URL
+        psql = ["psql", admin, "-v", "ON_ERROR_STOP=1", "-qc"]
+        run(psql + [f'DROP DATABASE IF EXISTS "{name}"'], timeout=60)
+        run(psql + [f'CREATE DATABASE "{name}"'], timeout=60)
+        url = urllib.parse.urlsplit(admin)._replace(path=f"/{name}", query="").geturl()
+        return url, psql + [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']
+
+    def soak_mix(self, port: int, seed: dict, cookies: list[str]) -> Path:
+        """The soak's request shapes for bench/wrk.lua, weighted by SOAK_MIX."""
+        origin = f"http://127.0.0.1:{port}"
+        session = f"header Cookie: {SESSION_COOKIE}={{session}}"
+        write = ["header Content-Type: application/x-www-form-urlencoded",
+                 "header Accept: application/json", f"header Origin: {origin}", session]
+        anon, signed, writes = (SOAK_MIX[k] for k in ("anonymous", "signed_in", "writes"))
+        lines = [
+            "list article " + " ".join(urllib.parse.quote(s) for s in seed["slugs"]),
+            "list session " + " ".join(cookies),
+            "list liked true false",
+            "list stars 1 2 3 4 5",
+            f"request {anon * 0.8} GET {ARTICLE_PATH.format(slug='{article}')}",
+            f"request {anon * 0.1} GET /",
+            f"request {anon * 0.1} GET {self.endpoint(LIST_PATH, 'GET', port)}?"
+            + LIST_FORM.format(slug="{article}"),
+            f"request {signed * 0.8} GET {ARTICLE_PATH.format(slug='{article}')}",
+            session,
+            f"request {signed * 0.2} GET /",
+            session,
+            f"request {writes * 0.4} POST {self.endpoint(LIKE_PATH, port=port)}",
+            *write,
+            "body slug={article}&liked={liked}",
+            f"request {writes * 0.3} POST {self.endpoint(RATE_PATH, port=port)}",
+            *write,
+            "body slug={article}&stars={stars}",
+            f"request {writes * 0.3} POST {self.endpoint(POST_PATH, port=port)}",
+            *write,
+            "body " + POST_FORM.replace("{slug}", "{article}").replace("wrk", "the+soak"),
+        ]
+        mix = self.work / f"soak-{port}.mix"
+        mix.write_text("\n".join(lines) + "\n")
+        return mix
+
+    def row_soak(self, key, name, goal, backend: str) -> None:
+        """SOAK_CONNECTIONS connections of mixed traffic for SOAK_DURATION_S on a server of
+        its own: errors, throughput, p99, and the server's memory before, during and after."""
+        if self.args.demo:
+            raise BenchError("needs the generated database (not --demo)")
+        db_url, drop = self.soak_database(backend)
+        proc = None
+        try:
+            t0 = time.monotonic()
+            seed = self.generate(db_url, "--comments-100k", str(SOAK_BIG_THREAD))
+            seeded_s = time.monotonic() - t0
+            proc, port = self.launch(db_url, f"besthub-{key}")
+            sign_in = self.endpoint(SIGN_IN_PATH, port=port)
+            readers = min(SOAK_READERS, int(seed["readers"]))
+            cookies = []
+            for i in range(readers):
+                email = seed["reader_email_pattern"].replace("{i}", str(i))
+                body = form("email={email}&password={password}&next=%2F", email=email,
+                            password=seed["reader_password"])
+                cookies.append(session_token(port, sign_in, body, email))
+            log(f"{key}: {readers} readers signed in")
+            mix = self.soak_mix(port, seed, cookies)
+            quiesce()
+            before = rss_mib(proc.pid)
+            samples: list[float] = []
+            done = threading.Event()
+
+            def sample() -> None:
+                while not done.wait(1.0):
+                    try:
+                        samples.append(rss_mib(proc.pid))
+                    except (OSError, BenchError):
+                        return
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            try:
+                s = wrk(f"http://127.0.0.1:{port}/", connections=self.args.soak_connections,
+                        duration=self.args.soak_duration, work=self.work, mix=mix, warmup=0)
+            finally:
+                done.set()
+                sampler.join()
+            self.procs.check(proc)
+            quiesce()
+            after = rss_mib(proc.pid)
+        finally:
+            if proc is not None:
+                self.procs.stop(proc)
+            if drop:
+                run(drop, timeout=60, check=False)
+        failed = sum(s["errors"].values())
+        peak = max(samples + [before, after])
+        growth = after - before
+        figure = (f"{s['rps']:,.0f} req/s, p99 {s['p99_ms']:.1f} ms, {failed} errors; "
+                  f"RSS {before:.0f} -> {after:.0f} MB (peak {peak:.0f})")
+        mix_text = "/".join(str(v) for v in SOAK_MIX.values())
+        self.add(key, name, figure, f"mix {mix_text} % anon./signed-in/writes", None, goal,
+                 failed == 0 and growth <= PAGE_CACHE_BOUND_MIB,
+                 {"backend": backend, "wrk": brief(s), "rss_mib": {
+                     "before": round(before, 1), "after": round(after, 1), "peak": round(peak, 1),
+                     "every_second": [round(x, 1) for x in samples]},
+                  "signed_in_readers": readers, "mix_percent": SOAK_MIX,
+                  "database": {"big_thread_comments": SOAK_BIG_THREAD,
+                               "articles": len(seed["slugs"]), "generated_s": round(seeded_s, 1)}})
+
     def row_bytes(self, key, name, goal, resources: list[dict] | None) -> None:
         slug = self.seed["article_50"]
         path = ARTICLE_PATH.format(slug=slug)
@@ -833,9 +999,9 @@ enabled = false
 
     def main(self) -> int:
         started = time.monotonic()
-        db_url = self.make_database()
-        self.start_besthub(db_url)
         c = self.args.connections
+        sc, sd = self.args.soak_connections, self.args.soak_duration
+        soak_goal = f"0 errors; RSS growth <= {PAGE_CACHE_BOUND_MIB} MB (page-cache bound)"
         names = {
             "anon": (f"anonymous article page (50 comments), {c} connections", ">= 0.5x nginx req/s"),
             "signed": (f"signed-in article page (50 comments), {c} connections",
@@ -848,10 +1014,23 @@ enabled = false
             "hydration": (f"navigation to hydrated, median of {self.args.hydration_runs} "
                           "(cold cache)", "<= 150 ms"),
             "lighthouse": ("Lighthouse desktop", "100"),
+            "soak_sqlite": (f"soak on SQLite: {sc} connections, {sd} s of mixed traffic",
+                            soak_goal),
+            "soak_postgres": (f"soak on PostgreSQL: {sc} connections, {sd} s of mixed traffic",
+                              soak_goal),
         }
         wants = lambda k: not self.args.only or k in self.args.only
         do = lambda key, fn: self.attempt(key, *names[key], fn)
+        if any(wants(k) for k in names if k not in SOAK_ROWS):
+            self.start_besthub(self.make_database())
+            self.main_rows(wants, do)
+        do("soak_sqlite", lambda k, n, g: self.row_soak(k, n, g, "sqlite"))
+        do("soak_postgres", lambda k, n, g: self.row_soak(k, n, g, "postgres"))
+        self.elapsed = time.monotonic() - started
+        return self.report()
 
+    def main_rows(self, wants, do) -> None:
+        """The rows measured on the benchmark database's server, against their baselines."""
         # nginx serves the very bytes BestHub answers, captured before the measures.
         slug50 = self.seed["article_50"]
         path50 = ARTICLE_PATH.format(slug=slug50)
@@ -899,8 +1078,6 @@ enabled = false
         do("bytes", lambda k, n, g: self.row_bytes(k, n, g, resources))
         do("hydration", hydration_row)
         do("lighthouse", self.row_lighthouse)
-        self.elapsed = time.monotonic() - started
-        return self.report()
 
     def report(self) -> int:
         print_table(self.rows)
@@ -916,6 +1093,9 @@ enabled = false
                          "lighthouse_runs": self.args.lighthouse_runs,
                          "list": f"{LIST_METHOD} {LIST_PATH} {LIST_FORM}",
                          "post": f"POST {POST_PATH} {POST_FORM}",
+                         "soak": {"connections": self.args.soak_connections,
+                                  "duration_s": self.args.soak_duration,
+                                  "mix_percent": SOAK_MIX, "signed_in_readers": SOAK_READERS},
                          "endpoints": self.__dict__.get("_endpoints", {})},
             "machine": {"cpus": os.cpu_count(), "versions": tool_versions(self.args.venv)},
             "seed": {k: v for k, v in self.seed.items() if k != "comments_200"
@@ -1046,7 +1226,8 @@ def read_json(path: Path) -> dict:
 
 
 def parse_args() -> argparse.Namespace:
-    rows = ["anon", "signed", "deep", "list", "post", "bytes", "hydration", "lighthouse"]
+    rows = ["anon", "signed", "deep", "list", "post", "bytes", "hydration", "lighthouse",
+            *SOAK_ROWS]
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--binary", default=str(TARGET / "release/besthub"), help="server binary")
     p.add_argument("--site-root", default=str(REPO / "target/site"), help="built site (pkg/ etc.)")
@@ -1057,15 +1238,20 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--demo", action="store_true",
                    help="no generator: demo content, a signed-up reader, synthetic Isso comments; "
                         "the 100,000-comment row is skipped")
-    p.add_argument("--only", type=lambda s: s.split(","), help=f"comma-separated rows: {','.join(rows)}")
+    p.add_argument("--only", type=lambda s: s.split(","),
+                   help=f"comma-separated rows: {','.join(rows)} (soak: both soak rows)")
     p.add_argument("--connections", type=int, default=CONNECTIONS)
     p.add_argument("--duration", type=int, default=DURATION_S, help="seconds per wrk run")
     p.add_argument("--hydration-runs", type=int, default=HYDRATION_RUNS)
     p.add_argument("--lighthouse-runs", type=int, default=LIGHTHOUSE_RUNS)
+    p.add_argument("--soak-connections", type=int, default=SOAK_CONNECTIONS)
+    p.add_argument("--soak-duration", type=int, default=SOAK_DURATION_S, help="seconds")
     p.add_argument("--venv", default=str(STATE / "venv"), help="Isso's venv")
     p.add_argument("--results", default=str(BENCH / "results"))
     p.add_argument("--strict", action="store_true", help="exit 1 when a goal is not met")
     args = p.parse_args()
+    if args.only and "soak" in args.only:
+        args.only = [r for r in args.only if r != "soak"] + list(SOAK_ROWS)
     for r in args.only or []:
         if r not in rows:
             p.error(f"unknown row {r!r} (rows: {', '.join(rows)})")

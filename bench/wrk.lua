@@ -1,11 +1,21 @@
 -- wrk script for bench/run.py: one request shape per run, described by environment
--- variables, and a JSON summary written to WRK_JSON_OUT when the run ends.
+-- variables, or a weighted mix of shapes read from a file; and a JSON summary written to
+-- WRK_JSON_OUT when the run ends.
 --
 --   WRK_METHOD   GET (default) or POST
 --   WRK_PATH     request path and query (default: the path of the URL given to wrk)
 --   WRK_HEADERS  extra headers, one "Name: value" a line
 --   WRK_BODY     request body; every "{n}" in it becomes a number unique to this request
 --                (thread id and a per-thread counter), so posted comments all differ
+--   WRK_MIX      instead of the four above: a file of request shapes, each request drawn at
+--                random by weight (the soak rows). Lines:
+--                  list NAME VALUE...          values for "{NAME}" (space-separated)
+--                  request WEIGHT METHOD PATH  a shape drawn WEIGHT times in sum-of-weights
+--                  header Name: value          a header of the last shape
+--                  body TEXT                   the body of the last shape
+--                In paths, headers and bodies "{NAME}" becomes a random value of list NAME
+--                (the same value wherever it appears in one request) and "{n}" a number
+--                unique to the request.
 --   WRK_JSON_OUT file for the summary (requests, duration, errors, latency percentiles)
 
 local method = os.getenv("WRK_METHOD") or "GET"
@@ -24,6 +34,65 @@ local counter = 0
 local prefix = "0"
 local fixed = nil
 
+-- The mix (WRK_MIX): lists of values and weighted request shapes.
+local lists = {}
+local shapes = {}
+local total_weight = 0
+
+local function read_mix(file)
+  local last = nil
+  for line in io.lines(file) do
+    local kind, rest = string.match(line, "^(%S+)%s*(.*)$")
+    if kind == "list" then
+      local name, values = string.match(rest, "^(%S+)%s*(.*)$")
+      local list = {}
+      for v in string.gmatch(values, "%S+") do table.insert(list, v) end
+      assert(#list > 0, "empty list " .. name)
+      lists[name] = list
+    elseif kind == "request" then
+      local weight, m, p = string.match(rest, "^(%S+)%s+(%S+)%s+(%S+)$")
+      last = {weight = tonumber(weight), method = m, path = p, headers = {}, body = nil}
+      total_weight = total_weight + last.weight
+      table.insert(shapes, last)
+    elseif kind == "header" then
+      local name, value = string.match(rest, "^([^:]+):%s*(.-)%s*$")
+      last.headers[name] = value
+    elseif kind == "body" then
+      last.body = rest
+    end
+  end
+  assert(total_weight > 0, "no request in " .. file)
+end
+
+local mix = os.getenv("WRK_MIX")
+if mix == "" then mix = nil end
+if mix then read_mix(mix) end
+
+-- Replaces every "{NAME}" by one random value of list NAME, and "{n}" by `n`.
+local function fill(text, chosen, n)
+  return (string.gsub(text, "{(%w+)}", function(name)
+    if name == "n" then return n end
+    local list = lists[name]
+    if not list then return nil end
+    if not chosen[name] then chosen[name] = list[math.random(#list)] end
+    return chosen[name]
+  end))
+end
+
+local function mixed_request(n)
+  local r = math.random() * total_weight
+  local shape = shapes[#shapes]
+  for _, s in ipairs(shapes) do
+    r = r - s.weight
+    if r <= 0 then shape = s break end
+  end
+  local chosen = {}
+  local h = {}
+  for name, value in pairs(shape.headers) do h[name] = fill(value, chosen, n) end
+  local b = shape.body and fill(shape.body, chosen, n) or nil
+  return wrk.format(shape.method, fill(shape.path, chosen, n), h, b)
+end
+
 local threads = {}
 function setup(thread)
   thread:set("id", #threads + 1)
@@ -32,7 +101,8 @@ end
 
 function init(args)
   prefix = tostring(id or 0)
-  if not unique then
+  math.randomseed(os.time() * 100 + (id or 0))
+  if not unique and not mix then
     fixed = wrk.format(method, path, headers, body)
   end
 end
@@ -41,6 +111,7 @@ function request()
   if fixed then return fixed end
   counter = counter + 1
   local n = prefix .. "x" .. counter
+  if mix then return mixed_request(n) end
   local b = string.gsub(body, "{n}", n)
   return wrk.format(method, path, headers, b)
 end

@@ -4,7 +4,8 @@
 //!
 //! Everything goes through the app's own storage functions, so counters and thread columns
 //! are exactly what the app would have written. Deterministic: the same seed gives the same
-//! database. Prints a JSON summary on stdout for the benchmark driver.
+//! database. Prints a JSON summary on stdout for the benchmark driver (with every article's slug,
+//! for the soak's mixed traffic).
 //!
 //! Usage: `bench_seed --database-url sqlite://PATH [--comments-50 N] [--comments-100k N]`
 //! (the two counts change the sizes of the small and the big discussion).
@@ -241,6 +242,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
 
     eprintln!("articles…");
+    let mut slugs = Vec::with_capacity(ARTICLES);
     for i in 0..ARTICLES {
         let slug = match i {
             0 => SLUG_100K.to_owned(),
@@ -254,6 +256,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         {
             return Err(why.into());
         }
+        slugs.push(slug);
     }
 
     eprintln!("readers…");
@@ -354,9 +357,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "article_100k": SLUG_100K,
             "article_200": SLUG_200,
             "reader_email": "reader0@bench.example",
+            // Every reader's address: {i} from 0 to readers - 1 (same password).
+            "reader_email_pattern": "reader{i}@bench.example",
             "reader_password": PASSWORD,
             "readers": READERS,
             "articles": ARTICLES,
+            "slugs": slugs,
             "comments_200": thread_200,
         })
     );

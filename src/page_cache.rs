@@ -68,10 +68,12 @@ impl PageCache {
         }
     }
 
-    fn get(&self, key: &str, generation: u64) -> Option<Arc<Page>> {
+    /// The kept page for `key` if it was rendered at generation `since` or later, i.e. it
+    /// shows every write that had finished when a request seeing `since` arrived.
+    fn get(&self, key: &str, since: u64) -> Option<Arc<Page>> {
         let pages = self.pages.read().ok()?;
         let page = pages.map.get(key)?;
-        (page.generation == generation && page.stored.elapsed() < self.ttl).then(|| page.clone())
+        (page.generation >= since && page.stored.elapsed() < self.ttl).then(|| page.clone())
     }
 
     fn put(&self, key: String, page: Page) {
@@ -162,21 +164,28 @@ pub async fn middleware(
     };
     let wants_csrf_cookie = session::cookie_value(req.headers(), session::CSRF_COOKIE).is_none();
     let secure = state.config.is_https();
-    if let Some(page) = cache.get(&key, cache.generation.load(Ordering::Acquire)) {
+    // Every write finished before this request arrived is counted in `arrived`: a page
+    // rendered at that generation or later shows them all.
+    let arrived = cache.generation.load(Ordering::Acquire);
+    if let Some(page) = cache.get(&key, arrived) {
         return serve(&page, wants_csrf_cookie, secure);
     }
     let Some(gate) = cache.gate(&key) else {
         return next.run(req).await;
     };
     let turn = gate.lock().await;
-    // Read before rendering: a write finishing meanwhile makes this render stale at once.
-    let generation = cache.generation.load(Ordering::Acquire);
-    // Whoever held the gate before may have rendered it.
-    if let Some(page) = cache.get(&key, generation) {
+    // Whoever held the gate before may have rendered it since this request arrived: that page
+    // will do even if a write finished meanwhile (it is no older than rendering now would
+    // have been when the request came). Asking for the newest generation here instead made
+    // every waiter render in turn while writes kept coming: a convoy of seconds on a popular
+    // page under steady writes.
+    if let Some(page) = cache.get(&key, arrived) {
         drop(turn);
         cache.release(&key, gate);
         return serve(&page, wants_csrf_cookie, secure);
     }
+    // Read before rendering: a write finishing meanwhile makes this render stale at once.
+    let generation = cache.generation.load(Ordering::Acquire);
     let response = render_and_keep(&cache, key.clone(), generation, req, next).await;
     drop(turn);
     cache.release(&key, gate);
@@ -235,4 +244,85 @@ async fn render_and_keep(
         },
     );
     Response::from_parts(parts, Body::from(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::config::Config;
+
+    /// A router whose only page takes 200 ms to render and counts its renders.
+    fn slow_page(cache: Arc<PageCache>, renders: Arc<AtomicUsize>) -> Router {
+        sqlx::any::install_default_drivers();
+        let state = AppState {
+            leptos_options: leptos::prelude::LeptosOptions::builder()
+                .output_name("besthub")
+                .build(),
+            pool: sqlx::AnyPool::connect_lazy("sqlite::memory:").expect("lazy pool"),
+            config: Arc::new(
+                Config::from_sources(
+                    std::path::Path::new("test.toml"),
+                    "contact_email = \"a@example.com\"\nrepublication_notice = \"R.\"",
+                    |_| None,
+                )
+                .expect("config"),
+            ),
+        };
+        Router::new()
+            .route(
+                "/",
+                get(move || async move {
+                    renders.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    (
+                        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                        "<p>page</p>",
+                    )
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                (state, cache),
+                middleware,
+            ))
+    }
+
+    async fn get_page(app: Router) -> StatusCode {
+        let request = Request::get("/").body(Body::empty()).expect("request");
+        app.oneshot(request).await.expect("response").status()
+    }
+
+    #[tokio::test]
+    async fn readers_waiting_for_a_render_take_it_though_a_write_finished_meanwhile() {
+        let cache = Arc::new(PageCache::new(Duration::from_secs(60)));
+        let renders = Arc::new(AtomicUsize::new(0));
+        let app = slow_page(cache.clone(), renders.clone());
+        let first = tokio::spawn(get_page(app.clone()));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Two readers arrive while the page renders, then a write finishes.
+        let waiting: Vec<_> = (0..2)
+            .map(|_| tokio::spawn(get_page(app.clone())))
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        cache.invalidate();
+        assert_eq!(first.await.expect("first"), StatusCode::OK);
+        for reader in waiting {
+            assert_eq!(reader.await.expect("waiting reader"), StatusCode::OK);
+        }
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            1,
+            "the readers who arrived before the write were served the render they waited for"
+        );
+        // A reader arriving after the write must see it: the page is rendered again.
+        assert_eq!(get_page(app.clone()).await, StatusCode::OK);
+        assert_eq!(renders.load(Ordering::SeqCst), 2);
+        assert_eq!(get_page(app).await, StatusCode::OK);
+        assert_eq!(renders.load(Ordering::SeqCst), 2, "then kept");
+    }
 }

@@ -6,7 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use besthub::accounts::{GetCurrentUser, SignIn, SignOut, SignUp};
-use common::{call, form, send, Reply, ORIGIN};
+use common::{call, form, read, send, Reply, ORIGIN};
 use leptos::server_fn::ServerFn;
 
 async fn sign_up(app: &axum::Router, email: &str, password: &str) -> Reply {
@@ -30,7 +30,7 @@ async fn sign_in(app: &axum::Router, email: &str, password: &str, session: Optio
 }
 
 async fn who(app: &axum::Router, session: &str) -> String {
-    call(app, GetCurrentUser::PATH, String::new(), Some(session))
+    read(app, GetCurrentUser::PATH, Some(session))
         .await
         .body
 }
@@ -136,7 +136,7 @@ async fn expired_sessions_are_refused_and_live_ones_slide() {
         .execute(&db.pool)
         .await
         .expect("update");
-    let reply = call(&app, GetCurrentUser::PATH, String::new(), Some(&token)).await;
+    let reply = read(&app, GetCurrentUser::PATH, Some(&token)).await;
     assert!(
         reply.cookie("besthub_session").is_some(),
         "cookie refreshed"
@@ -153,7 +153,7 @@ async fn expired_sessions_are_refused_and_live_ones_slide() {
         .execute(&db.pool)
         .await
         .expect("update");
-    let reply = call(&app, GetCurrentUser::PATH, String::new(), Some(&token)).await;
+    let reply = read(&app, GetCurrentUser::PATH, Some(&token)).await;
     assert_eq!(reply.body, "null");
     assert_eq!(reply.cookie("besthub_session").as_deref(), Some(""));
 }

@@ -5,6 +5,7 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 use serde::{Deserialize, Serialize};
@@ -66,8 +67,8 @@ pub const LOCK_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// are swept.
 pub const LONGEST_RATE_WINDOW_MS: i64 = 60 * 60 * 1000;
 
-/// The signed-in reader, or `None`.
-#[server]
+/// The signed-in reader, or `None`. A read, so a GET: calling it is never taken for a write.
+#[server(input = GetUrl)]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(session::current_user())
 }
@@ -147,9 +148,9 @@ fn client_key() -> String {
 
 /// Signs in with email and password and goes to `next` (a same-site path, else `/`).
 ///
-/// The order bounds what an attacker can make us do: the per-address limit first (one
-/// upsert), then a place in the hashing queue (refused at once when full), then the attempt
-/// is claimed on the account atomically, and only then is the password hashed, so parallel
+/// The order bounds what an attacker can make us do: a place in the hashing queue first
+/// (refused at once when full), then the per-address limit (one upsert), then the attempt is
+/// claimed on the account atomically, and only then is the password hashed, so parallel
 /// guesses cannot get more checks than the lock allows.
 #[server]
 pub async fn sign_in(
@@ -179,6 +180,11 @@ pub async fn sign_in(
     if password.is_empty() || password.chars().count() > domain::PASSWORD_MAX_CHARS {
         return Err(incorrect());
     }
+    // A place in the hashing queue first: past it the answer is immediate and costs nothing,
+    // not even a database write, so a burst holds at most the queue's worth of requests.
+    let Some(hashing) = password::HashingGate::global().admit() else {
+        return Err(AppError::TooManyRequests(BUSY_SIGN_IN.to_owned()));
+    };
     let now = crate::db::now_ms();
     let allowed = store::take_rate_limit(
         &state.pool,
@@ -191,9 +197,6 @@ pub async fn sign_in(
     if !allowed {
         return Err(AppError::TooManyRequests(BUSY_SIGN_IN.to_owned()));
     }
-    let Some(hashing) = password::HashingGate::global().admit() else {
-        return Err(AppError::TooManyRequests(BUSY_SIGN_IN.to_owned()));
-    };
     let Some(user) = store::find_user_by_email(&state.pool, email.as_str()).await? else {
         hashing.verify_against_dummy(password).await;
         return Err(incorrect());

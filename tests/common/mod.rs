@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod server;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use std::sync::Arc;
@@ -248,6 +250,17 @@ pub async fn call(app: &axum::Router, path: &str, body: String, session: Option<
         request = request.header(header::COOKIE, format!("besthub_session={token}"));
     }
     send(app, request.body(Body::from(body)).expect("request")).await
+}
+
+/// Calls a read-only (GET) server function as the hydrated page does, as the reader of
+/// session cookie `session` when given; `path` may carry a query.
+pub async fn read(app: &axum::Router, path: &str, session: Option<&str>) -> Reply {
+    use axum::http::header;
+    let mut request = Request::get(path).header(header::ACCEPT, "application/json");
+    if let Some(token) = session {
+        request = request.header(header::COOKIE, format!("besthub_session={token}"));
+    }
+    send(app, request.body(Body::empty()).expect("request")).await
 }
 
 /// [`call`] with the form fields `pairs`.
