@@ -30,9 +30,7 @@ async fn sign_in(app: &axum::Router, email: &str, password: &str, session: Optio
 }
 
 async fn who(app: &axum::Router, session: &str) -> String {
-    read(app, GetCurrentUser::PATH, Some(session))
-        .await
-        .body
+    read(app, GetCurrentUser::PATH, Some(session)).await.body
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -48,7 +48,10 @@ async fn five_hundred_parallel_sign_ins_take_bounded_memory() {
     assert!(reply.status < 500, "{}", reply.text());
     for email in ["ada@example.com", "nobody@example.com"] {
         let reply = client
-            .call(SignIn::PATH, &[("email", email), ("password", "wrong password")])
+            .call(
+                SignIn::PATH,
+                &[("email", email), ("password", "wrong password")],
+            )
             .await
             .expect("sign in");
         assert_eq!(reply.status, 422, "{}", reply.text());

@@ -114,8 +114,10 @@ impl ServerProcess {
         let manifest = env!("CARGO_MANIFEST_DIR");
         // `make unit` points this at the release binary, so memory and crash figures are the
         // ones production would show; a plain `cargo test` runs its own debug build.
-        let binary = std::env::var_os("BESTHUB_SERVER_BIN")
-            .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_besthub")), PathBuf::from);
+        let binary = std::env::var_os("BESTHUB_SERVER_BIN").map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_besthub")),
+            PathBuf::from,
+        );
         let mut command = Command::new(binary);
         command
             .arg("serve")
