@@ -9,7 +9,8 @@ use axum::http::{header, Request, StatusCode};
 use besthub::db::Pool;
 use besthub::discussion::store::{self, Inserted, Viewer};
 use besthub::discussion::{
-    CommentBody, DeleteComment, EditComment, PostComment, Sort, Thread, EDIT_WINDOW_MS,
+    CommentBody, DeleteComment, EditComment, GetCommentThread, GetComments, PostComment, Sort,
+    Thread, EDIT_WINDOW_MS,
 };
 use common::{call_form, send, Reply, ORIGIN};
 use leptos::server_fn::ServerFn;
@@ -148,11 +149,12 @@ contract_test!(
             "replies stay oldest first"
         );
         // The sub-thread page of a11 shows it and what is below.
-        let sub = store::sub_thread(&pool, article, a11, &viewer, NOW)
+        let (sub, more) = store::sub_thread(&pool, article, a11, 1, &viewer, NOW)
             .await
             .expect("sub")
             .expect("found");
         assert_eq!(shape(&[sub]), "a11(a111)");
+        assert!(!more);
         assert_eq!(
             store::location(&pool, a111)
                 .await
@@ -169,7 +171,7 @@ contract_test!(
         );
         assert_eq!(counts(&pool, article).await, (6, 6));
         assert!(
-            store::sub_thread(&pool, article + 1, a11, &viewer, NOW)
+            store::sub_thread(&pool, article + 1, a11, 1, &viewer, NOW)
                 .await
                 .expect("sub")
                 .is_none(),
@@ -375,6 +377,290 @@ contract_test!(
             .await
             .expect("row");
         assert_eq!(stored, text);
+    }
+);
+
+// --- Threads of any size ------------------------------------------------------------------
+
+/// Stores `n` comments by `user` under `parent` (top-level when `None`) in one statement, one
+/// second apart after `at`, and counts them as the app does: texts `{prefix}1` (the oldest)
+/// to `{prefix}{n}`.
+async fn bulk(
+    pool: &Pool,
+    article: i64,
+    parent: Option<i64>,
+    user: i64,
+    prefix: &str,
+    n: i64,
+    at: i64,
+) {
+    let depth: i64 = match parent {
+        Some(p) => sqlx::query_scalar("SELECT depth + 1 FROM comments WHERE id = $1")
+            .bind(p)
+            .fetch_one(pool)
+            .await
+            .expect("parent"),
+        None => 0,
+    };
+    let mut tx = pool.begin().await.expect("begin");
+    sqlx::query(
+        "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+         INSERT INTO comments (article_id, parent_id, user_id, body_markdown, body_html,
+             created_at, depth)
+         SELECT $2, $3, $4, $5 || i, '<p>' || $5 || i || '</p>', $6 + i * 1000, $7 FROM n",
+    )
+    .bind(n)
+    .bind(article)
+    .bind(parent)
+    .bind(user)
+    .bind(prefix)
+    .bind(at)
+    .bind(depth)
+    .execute(&mut *tx)
+    .await
+    .expect("bulk insert");
+    if let Some(p) = parent {
+        sqlx::query("UPDATE comments SET reply_count = reply_count + $2 WHERE id = $1")
+            .bind(p)
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .expect("reply count");
+    }
+    sqlx::query("UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1")
+        .bind(article)
+        .bind(n)
+        .execute(&mut *tx)
+        .await
+        .expect("comment count");
+    tx.commit().await.expect("commit");
+}
+
+async fn id_of(pool: &Pool, text: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM comments WHERE body_markdown = $1")
+        .bind(text)
+        .fetch_one(pool)
+        .await
+        .expect("comment")
+}
+
+async fn located(pool: &Pool, id: i64) -> String {
+    store::location(pool, id)
+        .await
+        .expect("location")
+        .expect("found")
+}
+
+/// Page `n` of the article's discussion as an anonymous reader sees it.
+async fn page(pool: &Pool, article: i64, sort: Sort, n: u32) -> (Vec<Thread>, bool) {
+    store::page_threads(pool, article, sort, n, &Viewer::default(), NOW)
+        .await
+        .expect("page")
+}
+
+/// Page `n` of comment `id`'s own page as an anonymous reader sees it.
+async fn sub(pool: &Pool, article: i64, id: i64, n: u32) -> (Thread, bool) {
+    store::sub_thread(pool, article, id, n, &Viewer::default(), NOW)
+        .await
+        .expect("sub")
+        .expect("found")
+}
+
+/// `{prefix}{from}` to `{prefix}{to}`, as [`shape`] writes leaves.
+fn leaves(prefix: &str, from: i64, to: i64) -> String {
+    (from..=to)
+        .map(|i| format!("{prefix}{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+contract_test!(
+    forty_thousand_replies_to_one_comment,
+    |pool: Pool| async move {
+        let (article, r) = setup(&pool, 2).await;
+        let root = post(&pool, article, None, r[0], "root", NOW).await;
+        bulk(&pool, article, Some(root), r[1], "r", 40_000, NOW).await;
+        let (r5, r12, r40000) = (
+            id_of(&pool, "r5").await,
+            id_of(&pool, "r12").await,
+            id_of(&pool, "r40000").await,
+        );
+        bulk(&pool, article, Some(r5), r[0], "s", 12, NOW + 100_000_000).await;
+        let under_r12 = post(&pool, article, Some(r12), r[0], "t", NOW + 200_000_000).await;
+
+        // The article's page: the first ten replies, the first ten of theirs.
+        let (threads, more) = page(&pool, article, Sort::Oldest, 1).await;
+        assert!(!more);
+        assert_eq!(
+            shape(&threads),
+            format!(
+                "root({} r5({}) {})",
+                leaves("r", 1, 4),
+                leaves("s", 1, 10),
+                leaves("r", 6, 10)
+            )
+        );
+        let top = &threads[0];
+        assert_eq!(
+            top.comment.reply_count - top.replies.len() as i64,
+            39_990,
+            "\"39990 more replies\""
+        );
+        assert_eq!(top.replies[4].comment.reply_count, 12, "\"2 more replies\"");
+
+        // The comment's own page lists every reply, fifty a page, each with its first ten.
+        let (first, more) = sub(&pool, article, root, 1).await;
+        assert!(more);
+        assert_eq!(first.replies.len(), 50);
+        assert_eq!(
+            shape(&first.replies[4..5]),
+            format!("r5({})", leaves("s", 1, 10))
+        );
+        assert_eq!(shape(&first.replies[11..12]), "r12(t)");
+        let (last, more) = sub(&pool, article, root, 800).await;
+        assert!(!more);
+        assert_eq!(shape(&last.replies), leaves("r", 39_951, 40_000));
+        let (beyond, more) = sub(&pool, article, root, 801).await;
+        assert!(beyond.replies.is_empty() && !more);
+
+        // Every reply has a page that shows it.
+        let page = "/articles/threads";
+        assert_eq!(located(&pool, r5).await, format!("{page}#comment-{r5}"));
+        assert_eq!(
+            located(&pool, r12).await,
+            format!("{page}/comments/{root}#comment-{r12}")
+        );
+        assert_eq!(
+            located(&pool, r40000).await,
+            format!("{page}/comments/{root}?page=800#comment-{r40000}")
+        );
+        assert_eq!(
+            located(&pool, under_r12).await,
+            format!("{page}/comments/{r12}#comment-{under_r12}")
+        );
+        let s10 = id_of(&pool, "s10").await;
+        let s11 = id_of(&pool, "s11").await;
+        assert_eq!(located(&pool, s10).await, format!("{page}#comment-{s10}"));
+        assert_eq!(
+            located(&pool, s11).await,
+            format!("{page}/comments/{r5}#comment-{s11}")
+        );
+        assert_eq!(counts(&pool, article).await, (40_014, 40_014));
+    }
+);
+
+contract_test!(
+    a_crowded_page_shows_fewer_replies_each,
+    |pool: Pool| async move {
+        let (article, r) = setup(&pool, 1).await;
+        bulk(&pool, article, None, r[0], "root", 50, NOW).await;
+        for i in 1..=50 {
+            let root = id_of(&pool, &format!("root{i}")).await;
+            let prefix = format!("reply{i}.");
+            bulk(
+                &pool,
+                article,
+                Some(root),
+                r[0],
+                &prefix,
+                10,
+                NOW + 100_000_000,
+            )
+            .await;
+        }
+        let busy = id_of(&pool, "reply1.1").await;
+        bulk(
+            &pool,
+            article,
+            Some(busy),
+            r[0],
+            "deep",
+            3,
+            NOW + 200_000_000,
+        )
+        .await;
+        let (threads, _) = page(&pool, article, Sort::Oldest, 1).await;
+        assert_eq!(threads.len(), 50);
+        assert!(threads.iter().all(|t| t.replies.len() == 10));
+        // 500 replies on the first level: one reply each on the second, "2 more replies".
+        assert_eq!(shape(&threads[0].replies[..1]), "reply1.1(deep1)");
+        assert_eq!(threads[0].replies[0].comment.reply_count, 3);
+        let (deep1, deep2) = (id_of(&pool, "deep1").await, id_of(&pool, "deep2").await);
+        assert_eq!(
+            located(&pool, deep1).await,
+            format!("/articles/threads#comment-{deep1}")
+        );
+        assert_eq!(
+            located(&pool, deep2).await,
+            format!("/articles/threads/comments/{busy}#comment-{deep2}")
+        );
+        // On the comment's own page it shows all three.
+        let (own, _) = sub(&pool, article, busy, 1).await;
+        assert_eq!(shape(&[own]), "reply1.1(deep1 deep2 deep3)");
+    }
+);
+
+contract_test!(a_thousand_deep_chain, |pool: Pool| async move {
+    let (article, r) = setup(&pool, 1).await;
+    let mut ids = vec![post(&pool, article, None, r[0], "c0", NOW).await];
+    for depth in 1..1_000 {
+        let parent = ids[ids.len() - 1];
+        bulk(
+            &pool,
+            article,
+            Some(parent),
+            r[0],
+            &format!("c{depth}-"),
+            1,
+            NOW + depth,
+        )
+        .await;
+        ids.push(id_of(&pool, &format!("c{depth}-1")).await);
+    }
+    let (threads, _) = page(&pool, article, Sort::Oldest, 1).await;
+    assert_eq!(shape(&threads), "c0(c1-1(c2-1))");
+    assert_eq!(
+        threads[0].replies[0].replies[0].comment.reply_count, 1,
+        "\"Continue this thread\""
+    );
+    let (deepest, more) = sub(&pool, article, ids[998], 1).await;
+    assert!(!more);
+    assert_eq!(shape(&[deepest]), "c998-1(c999-1)");
+    let (middle, _) = sub(&pool, article, ids[500], 1).await;
+    assert_eq!(shape(&[middle]), "c500-1(c501-1(c502-1))");
+    let page = "/articles/threads";
+    for depth in [2, 3, 4, 5, 997, 998, 999] {
+        // Each "Continue this thread" page starts two levels below the previous one.
+        let top = if depth <= 2 { 0 } else { 2 * ((depth - 1) / 2) };
+        let expected = if top == 0 {
+            format!("{page}#comment-{}", ids[depth])
+        } else {
+            format!("{page}/comments/{}#comment-{}", ids[top], ids[depth])
+        };
+        assert_eq!(located(&pool, ids[depth]).await, expected, "depth {depth}");
+    }
+    assert_eq!(counts(&pool, article).await, (1_000, 1_000));
+});
+
+contract_test!(
+    a_hundred_thousand_top_level_comments,
+    |pool: Pool| async move {
+        let (article, r) = setup(&pool, 1).await;
+        bulk(&pool, article, None, r[0], "t", 100_000, NOW).await;
+        let (first, more) = page(&pool, article, Sort::Oldest, 1).await;
+        assert!(more);
+        assert_eq!(shape(&first), leaves("t", 1, 50));
+        let (last, more) = page(&pool, article, Sort::Oldest, 2_000).await;
+        assert!(!more);
+        assert_eq!(shape(&last), leaves("t", 99_951, 100_000));
+        let (newest, _) = page(&pool, article, Sort::Newest, 1).await;
+        assert_eq!(shape(&newest[..2]), "t100000 t99999");
+        let t100000 = id_of(&pool, "t100000").await;
+        assert_eq!(
+            located(&pool, t100000).await,
+            format!("/articles/threads?page=2000#comment-{t100000}")
+        );
+        assert_eq!(counts(&pool, article).await, (100_000, 100_000));
     }
 );
 
@@ -706,4 +992,104 @@ async fn form_posts_land_on_the_new_comment_and_pages_render_threads() {
     let page = get(&app, &format!("/articles/{SLUG}"), None).await;
     assert!(page.body.contains("[deleted]"));
     assert!(page.body.contains("3 Comments"));
+}
+
+#[tokio::test]
+async fn a_long_list_of_replies_ends_in_a_link_to_the_comment_page() {
+    let (app, db) = common::test_app("").await;
+    let article: i64 = sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+        .bind(SLUG)
+        .fetch_one(&db.pool)
+        .await
+        .expect("article");
+    let (user, _) = common::signed_in_reader(&db, "ada@example.com").await;
+    // Posted an hour ago, so a reply posted now comes last.
+    let at = besthub::db::now_ms() - 3_600_000;
+    let root = post(&db.pool, article, None, user, "Many answers", at).await;
+    for i in 1..=62 {
+        post(
+            &db.pool,
+            article,
+            Some(root),
+            user,
+            &format!("answer #{i:02}"),
+            at + i,
+        )
+        .await;
+    }
+    let thread_href = format!("/articles/{SLUG}/comments/{root}");
+
+    let page = get(&app, &format!("/articles/{SLUG}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("answer #10") && !page.body.contains("answer #11"));
+    assert!(
+        page.body.contains(&format!(
+            "<p class=\"more-replies\"><a href=\"{thread_href}\">52 more replies</a></p>"
+        )),
+        "the link under the tenth reply"
+    );
+
+    // The comment's page: fifty replies, then the next page with the rest.
+    let thread = get(&app, &thread_href, None).await;
+    assert_eq!(thread.status, StatusCode::OK);
+    assert!(thread.body.contains("answer #50") && !thread.body.contains("answer #51"));
+    assert!(
+        !thread.body.contains("class=\"more-replies\""),
+        "no link to itself"
+    );
+    assert!(thread.body.contains(&format!(
+        "href=\"{thread_href}?page=2#discussion\">Show more replies"
+    )));
+    let next = get(&app, &format!("{thread_href}?page=2"), None).await;
+    assert!(next.body.contains("answer #51") && next.body.contains("answer #62"));
+    assert!(!next.body.contains("answer #50"));
+    assert!(next.body.contains(&format!(
+        "href=\"{thread_href}#discussion\">Previous replies"
+    )));
+
+    // The server functions the hydrated page calls answer the same.
+    let json = |reply: Reply| -> serde_json::Value {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str(&reply.body).expect("json")
+    };
+    let comments = json(get(&app, &format!("{}?slug={SLUG}", GetComments::PATH), None).await);
+    let top = &comments["threads"][0];
+    assert_eq!(top["comment"]["reply_count"], 62);
+    assert_eq!(top["replies"].as_array().expect("replies").len(), 10);
+    let second = json(
+        get(
+            &app,
+            &format!("{}?slug={SLUG}&id={root}&page=2", GetCommentThread::PATH),
+            None,
+        )
+        .await,
+    );
+    assert_eq!(
+        second["thread"]["replies"]
+            .as_array()
+            .expect("replies")
+            .len(),
+        12
+    );
+    assert_eq!(second["has_more"], false);
+
+    // Without JavaScript, a reply to the long list lands on the page that shows it.
+    let (_, session) = common::signed_in_reader(&db, "bob@example.com").await;
+    let reply = send(
+        &app,
+        Request::post(PostComment::PATH)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::REFERER, format!("{ORIGIN}/articles/{SLUG}"))
+            .header(header::COOKIE, format!("besthub_session={session}"))
+            .body(Body::from(format!("slug={SLUG}&body=late&parent={root}")))
+            .expect("request"),
+    )
+    .await;
+    let location = reply.headers["location"].to_str().expect("location");
+    assert!(
+        location.starts_with(&format!("{thread_href}?page=2#comment-")),
+        "{location}"
+    );
 }

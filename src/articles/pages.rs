@@ -26,7 +26,7 @@ pub fn plural(count: i64, one: &str, many: &str) -> String {
 }
 
 /// The page number in `?page=`, 1 when absent or malformed.
-fn use_page_number() -> Memo<u32> {
+pub(crate) fn use_page_number() -> Memo<u32> {
     let query = use_query_map();
     Memo::new(move |_| {
         query

@@ -2,7 +2,9 @@
 //! 15 minutes, deletion, ordering and pagination.
 //!
 //! Pages show three levels of a thread; a deeper reply is behind a "Continue this thread"
-//! link to a page rooted at its ancestor (`/articles/{slug}/comments/{id}`). Every comment a
+//! link to a page rooted at its ancestor (`/articles/{slug}/comments/{id}`). Under one
+//! comment a page shows its first replies (ten, fewer on a crowded level), then "N more
+//! replies" links to that comment's page, which lists every reply, paged. Every comment a
 //! page shows is in its server-rendered HTML. The reader always comes from the session:
 //! only a comment's author edits it; its author or an admin deletes it.
 
@@ -21,8 +23,15 @@ mod view;
 pub use body::CommentBody;
 pub use view::{CommentThreadPage, Discussion};
 
-/// Top-level comments on one page of a discussion.
+/// Top-level comments on one page of a discussion, and replies on one page of a sub-thread.
 pub const ROOTS_PER_PAGE: i64 = 50;
+/// Replies a page shows under one comment at most (below the top of a sub-thread page); the
+/// rest are behind "N more replies".
+pub const REPLIES_PER_COMMENT: i64 = 10;
+/// Replies a page shows on one level of its threads at most: under many comments, each shows
+/// fewer (down to one), so a page holds at most 50 + 500 + 500 comments however its threads
+/// grow (all 5,550 of a 50 × 10 × 10 page took 230 ms to serve).
+pub const REPLIES_PER_LEVEL: i64 = 500;
 /// Levels of a thread one page shows (a comment, its replies, and theirs).
 pub const LEVELS_PER_PAGE: i64 = 3;
 /// How long after posting its author may edit a comment, in ms.
@@ -127,7 +136,7 @@ pub struct CommentPage {
     pub now: i64,
 }
 
-/// A sub-thread page: one comment and three levels below it.
+/// A sub-thread page: one comment, a page of its replies and two levels below them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadPage {
     /// The article's slug.
@@ -136,6 +145,10 @@ pub struct ThreadPage {
     pub title: String,
     /// The comment at the top of the page and its replies.
     pub thread: Thread,
+    /// 1-based page of the top comment's replies.
+    pub page: u32,
+    /// Whether more of its replies follow.
+    pub has_more: bool,
     /// Where the comment this thread continues from is shown.
     pub context_href: String,
     /// Comments of the article.
@@ -236,17 +249,22 @@ pub async fn get_comments(
     })
 }
 
-/// The sub-thread of comment `id` under the article `slug`.
+/// The sub-thread of comment `id` under the article `slug`: `page` (from 1) of its replies.
 #[server(endpoint = "get_comment_thread", input = GetUrl)]
-pub async fn get_comment_thread(slug: String, id: i64) -> Result<ThreadPage, AppError> {
+pub async fn get_comment_thread(
+    slug: String,
+    id: i64,
+    page: Option<u32>,
+) -> Result<ThreadPage, AppError> {
     let state = crate::state::app_state()?;
     let viewer = store::Viewer::from_session();
     let not_found = || AppError::NotFound;
     let article = store::find_article(&state.pool, &slug)
         .await?
         .ok_or_else(not_found)?;
+    let page = page.unwrap_or(1).clamp(1, 100_000);
     let now = crate::db::now_ms();
-    let thread = store::sub_thread(&state.pool, article.id, id, &viewer, now)
+    let (thread, has_more) = store::sub_thread(&state.pool, article.id, id, page, &viewer, now)
         .await?
         .ok_or_else(not_found)?;
     let context_href = store::location(&state.pool, id)
@@ -256,6 +274,8 @@ pub async fn get_comment_thread(slug: String, id: i64) -> Result<ThreadPage, App
         slug: article.slug,
         title: article.title,
         thread,
+        page,
+        has_more,
         context_href,
         total: article.comment_count,
         now,

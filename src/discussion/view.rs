@@ -17,7 +17,7 @@ use super::{
     Posted, Sort, Thread, ThreadPage, EDIT_WINDOW_MS, LEVELS_PER_PAGE,
 };
 use crate::accounts::sign_in_href;
-use crate::articles::pages::plural;
+use crate::articles::pages::{plural, use_page_number};
 use crate::error::AppError;
 
 /// A comment on the page: its data and its replies, each reactive on its own so an edit or a
@@ -483,21 +483,24 @@ fn ArticleDiscussion(
     }
 }
 
-/// `/articles/{slug}/comments/{id}`: a comment deep in a thread and three levels below it.
+/// `/articles/{slug}/comments/{id}`: a comment deep in a thread or with many replies, a page
+/// of its replies (`?page=`) and two levels below them.
 #[component]
 pub fn CommentThreadPage() -> impl IntoView {
     let params = use_params_map();
+    let page = use_page_number();
     let data = Resource::new(
         move || {
             let params = params.read();
             (
                 params.get("slug").unwrap_or_default(),
                 params.get("id").and_then(|id| id.parse::<i64>().ok()),
+                page.get(),
             )
         },
-        |(slug, id)| async move {
+        |(slug, id, page)| async move {
             match id {
-                Some(id) => get_comment_thread(slug, id).await,
+                Some(id) => get_comment_thread(slug, id, Some(page)).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -522,15 +525,36 @@ fn ThreadView(page: ThreadPage, signed_in: bool) -> impl IntoView {
         slug,
         title,
         thread,
+        page,
+        has_more,
         context_href,
         total,
         now,
     } = page;
     let base = format!("/articles/{slug}/comments/{}", thread.comment.id);
+    let page_link = {
+        let base = base.clone();
+        move |n: u32, label: &'static str| {
+            let href = if n > 1 {
+                format!("{base}?page={n}#discussion")
+            } else {
+                format!("{base}#discussion")
+            };
+            view! {
+                <p class="comment-pager">
+                    <a href=href>{label}</a>
+                </p>
+            }
+        }
+    };
     let ctx = Ctx::provide(Setup {
         slug: slug.clone(),
         base: base.clone(),
-        keep: Vec::new(),
+        keep: if page > 1 {
+            vec![("page", page.to_string())]
+        } else {
+            Vec::new()
+        },
         signed_in,
         sort: Sort::Oldest,
         total,
@@ -560,7 +584,9 @@ fn ThreadView(page: ThreadPage, signed_in: bool) -> impl IntoView {
                         }
                     })}
                 <p class="feedback-message" role="status">{move || ctx.status.get()}</p>
+                {(page > 1).then(|| page_link(page - 1, "Previous replies"))}
                 <CommentList nodes=ctx.roots level=0 />
+                {has_more.then(|| page_link(page + 1, "Show more replies"))}
             </section>
         </div>
     }
@@ -584,16 +610,24 @@ fn comment_item(node: Node, level: i64) -> AnyView {
     let ctx = use_ctx();
     let id = node.id;
     let replies_shown = move || !node.replies.with(Vec::is_empty);
-    let continue_link = move || {
-        let hidden = node.comment.with(|c| c.reply_count) > node.replies.with(|r| r.len() as i64);
-        (level == LEVELS_PER_PAGE - 1 && hidden).then(|| {
-            view! {
-                <p class="continue-thread">
-                    <a href=format!("/articles/{}/comments/{id}", ctx.slug.get_value())>
-                        "Continue this thread"
-                    </a>
-                </p>
-            }
+    // Replies stored but not shown here lead to this comment's own page: below the last level
+    // "Continue this thread", under a capped list "N more replies". The top of a sub-thread
+    // page lists all of its replies, paged, instead.
+    let thread_top = level == 0 && ctx.context_href.is_some();
+    let more_link = move || {
+        let hidden = node.comment.with(|c| c.reply_count) - node.replies.with(|r| r.len() as i64);
+        if hidden <= 0 || thread_top {
+            return None;
+        }
+        let (class, text) = if level >= LEVELS_PER_PAGE - 1 {
+            ("continue-thread", "Continue this thread".to_owned())
+        } else {
+            ("more-replies", plural(hidden, "more reply", "more replies"))
+        };
+        Some(view! {
+            <p class=class>
+                <a href=format!("/articles/{}/comments/{id}", ctx.slug.get_value())>{text}</a>
+            </p>
         })
     };
     view! {
@@ -613,7 +647,7 @@ fn comment_item(node: Node, level: i64) -> AnyView {
         <Show when=replies_shown>
             <CommentList nodes=node.replies level=level + 1 />
         </Show>
-        {continue_link}
+        {more_link}
     }
     .into_any()
 }

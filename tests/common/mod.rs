@@ -69,17 +69,41 @@ impl Drop for TestDb {
     }
 }
 
-/// A fresh, migrated SQLite database in a temporary folder.
-pub async fn sqlite() -> TestDb {
+/// A fresh database nothing has been applied to yet, for tests that build an older schema
+/// themselves; [`EmptyDb::migrate`] opens it the way the app does.
+pub struct EmptyDb {
+    /// The URL the app would be given.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<(String, String)>,
+}
+
+impl EmptyDb {
+    /// Opens it with the app's `db::connect`, which applies every pending migration.
+    pub async fn migrate(self) -> TestDb {
+        let pool = db::connect(&self.url, 4).await.expect("database opens");
+        TestDb {
+            pool,
+            url: self.url,
+            _dir: self._dir,
+            pg_schema: self.pg_schema,
+        }
+    }
+}
+
+/// A fresh, empty SQLite database in a temporary folder.
+pub fn empty_sqlite() -> EmptyDb {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}/test.db", dir.path().display());
-    let pool = db::connect(&url, 4).await.expect("sqlite opens");
-    TestDb {
-        pool,
-        url,
+    EmptyDb {
+        url: format!("sqlite://{}/test.db", dir.path().display()),
         _dir: Some(dir),
         pg_schema: None,
     }
+}
+
+/// A fresh, migrated SQLite database in a temporary folder.
+pub async fn sqlite() -> TestDb {
+    empty_sqlite().migrate().await
 }
 
 /// The PostgreSQL server to test against, if configured.
@@ -97,8 +121,8 @@ async fn connect_admin(url: &str) -> Result<Pool, sqlx::Error> {
         .await
 }
 
-/// A fresh, migrated PostgreSQL schema, or `None` when no server is configured.
-pub async fn postgres() -> Option<TestDb> {
+/// A fresh, empty PostgreSQL schema, or `None` when no server is configured.
+pub async fn empty_postgres() -> Option<EmptyDb> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let admin_url = pg_url()?;
     let schema = format!(
@@ -114,14 +138,16 @@ pub async fn postgres() -> Option<TestDb> {
         .expect("create schema");
     admin.close().await;
     let separator = if admin_url.contains('?') { '&' } else { '?' };
-    let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-    let pool = db::connect(&url, 4).await.expect("postgres opens");
-    Some(TestDb {
-        pool,
-        url,
+    Some(EmptyDb {
+        url: format!("{admin_url}{separator}options=-c%20search_path%3D{schema}"),
         _dir: None,
         pg_schema: Some((admin_url, schema)),
     })
+}
+
+/// A fresh, migrated PostgreSQL schema, or `None` when no server is configured.
+pub async fn postgres() -> Option<TestDb> {
+    Some(empty_postgres().await?.migrate().await)
 }
 
 /// Runs one contract test body against SQLite and, when configured, PostgreSQL.
