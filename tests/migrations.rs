@@ -33,11 +33,19 @@ async fn all_migrations(backend: Backend) -> Migrator {
         .expect("migrations")
 }
 
+/// The first migration that no released database was ever left before: 0006 (threads) and
+/// 0007 (sign-in attempts) landed together, so a deployed database is at 0005 or older, or
+/// at the latest. (The seed below writes data the way the app did at 0001 to 0005.)
+const FIRST_UNRELEASED: i64 = 6;
+
 /// The versions a database can have been left at before the latest one.
 async fn earlier_versions(backend: Backend) -> Vec<i64> {
     let all = all_migrations(backend).await;
-    let mut versions: Vec<i64> = all.iter().map(|m| m.version).collect();
-    versions.pop();
+    let versions: Vec<i64> = all
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| *v < FIRST_UNRELEASED)
+        .collect();
     assert!(
         versions.len() >= 5,
         "migrations 0001 to 0005 are older: {versions:?}"
