@@ -63,9 +63,11 @@ pub struct CurrentUser {
 pub const MAX_FAILED_SIGN_INS: i64 = 5;
 /// The window in which they count, and how long the lock lasts.
 pub const LOCK_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// The longest window of any rate limit (sign-ups per hour); windows that started before it
-/// are swept.
-pub const LONGEST_RATE_WINDOW_MS: i64 = 60 * 60 * 1000;
+/// The window of the per-address sign-up limit.
+pub const SIGN_UP_WINDOW_MS: i64 = 60 * 60 * 1000;
+/// The longest window of any rate limit (the sign-up window); windows that started before it
+/// are swept, so no limit may use a longer one.
+pub const LONGEST_RATE_WINDOW_MS: i64 = SIGN_UP_WINDOW_MS;
 
 /// The signed-in reader, or `None`. A read, so a GET: calling it is never taken for a write.
 #[server(input = GetUrl)]
@@ -91,7 +93,7 @@ pub async fn sign_up(
         &state.pool,
         &format!("signup:{}", client_key()),
         now,
-        now - 60 * 60 * 1000,
+        now - SIGN_UP_WINDOW_MS,
         state.config.signups_per_hour,
     )
     .await?;

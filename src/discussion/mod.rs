@@ -258,18 +258,17 @@ pub async fn get_comment_thread(
 ) -> Result<ThreadPage, AppError> {
     let state = crate::state::app_state()?;
     let viewer = store::Viewer::from_session();
-    let not_found = || AppError::NotFound;
     let article = store::find_article(&state.pool, &slug)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or(AppError::NotFound)?;
     let page = page.unwrap_or(1).clamp(1, 100_000);
     let now = crate::db::now_ms();
     let (thread, has_more) = store::sub_thread(&state.pool, article.id, id, page, &viewer, now)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or(AppError::NotFound)?;
     let context_href = store::location(&state.pool, id)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or(AppError::NotFound)?;
     Ok(ThreadPage {
         slug: article.slug,
         title: article.title,
