@@ -20,7 +20,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                // Islands: only the interactive parts of a page are hydrated. The WASM loads
+                // when the browser is idle; nav.js then moves between pages without reloads.
+                <HydrationScripts options islands=true />
+                <script type="module" src="/nav.js"></script>
                 <MetaTags />
             </head>
             <body>
@@ -30,7 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The root component, shared by the server render and hydration.
+/// The root component, rendered on the server only (in the browser only its islands run).
 ///
 /// Every route renders with `SsrMode::Async`: the whole page, data included, is in the first
 /// response, so readers without JavaScript and crawlers see real content and the server can

@@ -88,6 +88,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pool, DbError> {
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        // Before handing out a connection, sqlx pings it by default: for SQLite a round trip
+        // to the connection's worker thread before every query, 8 % of an uncached page
+        // render (perf, issue 12). An embedded database cannot drop the connection; a
+        // PostgreSQL server can, so there the check stays.
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

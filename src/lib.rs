@@ -29,15 +29,23 @@ pub mod server;
 #[cfg(feature = "ssr")]
 pub mod state;
 
-/// Browser entry point: hydrates the server-rendered page, then marks `<body>` so tests and
-/// scripts can tell the page is interactive.
+/// Browser entry point, called by Leptos's island script once the WASM has loaded, before it
+/// hydrates each island on the page. `<body data-hydrated="true">` is set once they all are
+/// (the island script hydrates them in promise callbacks of this same task, so a zero-delay
+/// timer runs after the last one): tests and `nav.js` wait for it.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    if let Some(body) = leptos::prelude::document().body() {
-        // Failing to set a marker attribute is harmless; the page is already hydrated.
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    leptos::mount::hydrate_islands();
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(body) = leptos::prelude::document().body() {
+                // Failing to set a marker attribute is harmless; the islands are hydrated.
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

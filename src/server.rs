@@ -104,6 +104,49 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Removes `X.br` and `X.gz` files of the built site that are older than `X` (or whose `X`
+/// is gone).
+///
+/// Static files are served precompressed when such siblings exist (`make build` writes `.br`
+/// files at brotli's highest level). A site rebuilt without that step would otherwise
+/// be served its previous WASM, compressed, beside the new JavaScript, and never hydrate.
+/// Without the sibling the file is compressed as it is served.
+pub fn drop_stale_precompressed(root: &std::path::Path) {
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let is_compressed =
+                matches!(path.extension().and_then(|e| e.to_str()), Some("br" | "gz"));
+            if !is_compressed {
+                continue;
+            }
+            let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified());
+            let stale = match (modified(&path), modified(&path.with_extension(""))) {
+                (Ok(compressed), Ok(original)) => compressed < original,
+                _ => true,
+            };
+            if stale {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {
+                        tracing::warn!(file = %path.display(), "removed a stale precompressed file")
+                    }
+                    Err(err) => {
+                        tracing::warn!(file = %path.display(), error = %err, "a stale precompressed file could not be removed")
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Gives every server-function error answer the status its [`AppError`] carries.
 ///
 /// The server-function machinery answers every error with 500 and the error, JSON-encoded,
@@ -236,6 +279,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .map_err(|e| ServeError::Leptos(e.to_string()))?
         .leptos_options;
     leptos_options.site_addr = config.listen;
+    drop_stale_precompressed(std::path::Path::new(&*leptos_options.site_root));
     let addr = config.listen;
     let state = AppState {
         leptos_options,
@@ -315,4 +359,39 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_precompressed_files_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let pkg = dir.path().join("pkg");
+        std::fs::create_dir(&pkg).expect("pkg");
+        let write = |name: &str| std::fs::write(pkg.join(name), name).expect("write");
+        // Stale: compressed before its file was rebuilt.
+        write("old.wasm.br");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write("old.wasm");
+        // Fresh: compressed after its file.
+        write("new.js");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write("new.js.br");
+        // Orphaned: its file is gone.
+        write("gone.css.gz");
+        drop_stale_precompressed(dir.path());
+        let left: std::collections::BTreeSet<String> = std::fs::read_dir(&pkg)
+            .expect("read pkg")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            left,
+            ["new.js", "new.js.br", "old.wasm"]
+                .map(str::to_owned)
+                .into_iter()
+                .collect()
+        );
+    }
 }

@@ -1,9 +1,12 @@
-//! The site frame: identity from the configuration, header, footer, dates and "Not found".
+//! The site frame: identity from the configuration, header, footer, "Not found", and the
+//! small helpers every feature's pages share (dates, counts, paging, URLs).
 
 use leptos::prelude::*;
 // Reads are GET: cacheable, and never mistaken for a write (see page_cache).
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -133,6 +136,58 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// Shows `Err` results: "Not found" (404 from the server) or the error's message.
+pub fn error_view(err: AppError) -> AnyView {
+    match err {
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        other => view! { <p role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// `count` followed by the singular or plural noun: "1 like", "3 likes".
+pub fn plural(count: i64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("{count} {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
+/// The page number in `?page=`, 1 when absent or malformed.
+pub fn use_page_number() -> Memo<u32> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+            .max(1)
+    })
+}
+
+/// What a query value keeps as is: letters, digits, `-._~` and `/` (so a path given as
+/// `next=` stays readable).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// What a path segment keeps as is: letters, digits and `-._~`.
+const PATH_SEGMENT: &AsciiSet = &QUERY_VALUE.add(b'/');
+
+/// `text` percent-encoded as the value of a query parameter.
+pub fn query_value(text: &str) -> String {
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
+}
+
+/// `text` percent-encoded as one segment of a path (a tag, a handle, a slug).
+pub fn path_segment(text: &str) -> String {
+    utf8_percent_encode(text, PATH_SEGMENT).to_string()
+}
+
 /// A point in time as `<time datetime="YYYY-MM-DD">` with a human date in UTC, identical in
 /// the server render and after hydration.
 #[component]
@@ -141,12 +196,44 @@ pub fn DateTime(ms: i64) -> impl IntoView {
     view! { <time datetime=machine>{human}</time> }
 }
 
+/// Month names, for dates written out in English.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The UTC calendar fields of a time in ms since the epoch: year, month (1 to 12), day,
+/// hour, minute, second. Written out by hand rather than with chrono's `format`, whose
+/// format-string parser would otherwise ship in the browser's WASM.
+fn utc_fields(ms: i64) -> Option<(i32, usize, u32, u32, u32, u32)> {
+    use chrono::{Datelike, Timelike};
+    let t = chrono::DateTime::from_timestamp_millis(ms)?;
+    Some((
+        t.year(),
+        t.month0() as usize,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    ))
+}
+
 /// `("2026-03-17", "17 March 2026")` for a time in ms since the epoch (UTC).
 pub fn format_date(ms: i64) -> (String, String) {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => (
-            t.format("%Y-%m-%d").to_string(),
-            t.format("%-d %B %Y").to_string(),
+    match utc_fields(ms) {
+        Some((year, month0, day, ..)) => (
+            format!("{year:04}-{:02}-{day:02}", month0 + 1),
+            format!("{day} {} {year}", MONTHS[month0]),
         ),
         None => (String::new(), String::new()),
     }
@@ -155,10 +242,16 @@ pub fn format_date(ms: i64) -> (String, String) {
 /// `("2026-03-17T23:30:00Z", "17 Mar 2026, 23:30 UTC")` for a time in ms since the epoch:
 /// the same text on the server and in the browser, so hydration never disagrees.
 pub fn format_date_time(ms: i64) -> (String, String) {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => (
-            t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            t.format("%-d %b %Y, %H:%M UTC").to_string(),
+    match utc_fields(ms) {
+        Some((year, month0, day, hour, minute, second)) => (
+            format!(
+                "{year:04}-{:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z",
+                month0 + 1
+            ),
+            format!(
+                "{day} {} {year}, {hour:02}:{minute:02} UTC",
+                &MONTHS[month0][..3]
+            ),
         ),
         None => (String::new(), String::new()),
     }
@@ -167,6 +260,25 @@ pub fn format_date_time(ms: i64) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(plural(1, "like", "likes"), "1 like");
+        assert_eq!(plural(0, "like", "likes"), "0 likes");
+        assert_eq!(plural(2, "Comment", "Comments"), "2 Comments");
+    }
+
+    #[test]
+    fn urls_are_encoded_by_where_they_go() {
+        assert_eq!(
+            query_value("/articles/x#discussion"),
+            "/articles/x%23discussion"
+        );
+        assert_eq!(query_value("/a?b=c&d"), "/a%3Fb%3Dc%26d");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(path_segment("数据"), "%E6%95%B0%E6%8D%AE");
+        assert_eq!(path_segment("rust-2024_x.y~z"), "rust-2024_x.y~z");
+    }
 
     #[test]
     fn dates_are_formatted_in_utc() {
@@ -182,5 +294,25 @@ mod tests {
                 "17 Mar 2026, 23:30 UTC".to_owned()
             )
         );
+        // Single-digit days and every month name.
+        assert_eq!(
+            format_date(1_767_312_000_000),
+            ("2026-01-02".to_owned(), "2 January 2026".to_owned())
+        );
+        for (month0, name) in MONTHS.iter().enumerate() {
+            let ms = chrono::NaiveDate::from_ymd_opt(2025, month0 as u32 + 1, 9)
+                .and_then(|d| d.and_hms_opt(7, 5, 9))
+                .map(|t| t.and_utc().timestamp_millis())
+                .unwrap_or_default();
+            assert_eq!(format_date(ms).1, format!("9 {name} 2025"));
+            assert_eq!(
+                format_date_time(ms),
+                (
+                    format!("2025-{:02}-09T07:05:09Z", month0 + 1),
+                    format!("9 {} 2025, 07:05 UTC", &name[..3])
+                )
+            );
+        }
+        assert_eq!(format_date(i64::MAX), (String::new(), String::new()));
     }
 }

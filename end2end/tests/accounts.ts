@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import { gotoHydrated } from './fixtures';
+import { gotoHydrated, HYDRATION_TIMEOUT_MS, javaScriptEnabled } from './fixtures';
 
 /** A fresh, unique reader for one test. */
 export function newReader(name = 'Ada Lovelace') {
@@ -7,7 +7,11 @@ export function newReader(name = 'Ada Lovelace') {
   return { name, email: `reader-${id}@example.com`, password: `correct horse ${id}` };
 }
 
-/** Signs up through the /signup form and waits until the header shows the reader. */
+/**
+ * Signs up through the /signup form and waits until the header shows the reader and, with
+ * JavaScript, until the page it lands on is interactive (the form posts and the next page
+ * loads, then hydrates its islands).
+ */
 export async function signUp(page: Page, reader: ReturnType<typeof newReader>, next?: string) {
   await gotoHydrated(page, next ? `/signup?next=${encodeURIComponent(next)}` : '/signup');
   await page.getByLabel('Name').fill(reader.name);
@@ -15,6 +19,9 @@ export async function signUp(page: Page, reader: ReturnType<typeof newReader>, n
   await page.getByLabel('Password').fill(reader.password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out' })).toBeVisible();
+  if (javaScriptEnabled()) {
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: HYDRATION_TIMEOUT_MS });
+  }
 }
 
 /** Fills and submits the /signin form that is open on `page`. */

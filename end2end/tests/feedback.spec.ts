@@ -36,9 +36,11 @@ test.describe('reader feedback', () => {
     await like.click();
     await expect(like).toHaveAttribute('aria-pressed', 'false');
     await expect(feedback(page).getByText(/^\d+ likes?$/)).toHaveText(new RegExp(`^${before} likes?$`));
-    // A reload shows what was saved.
+    // A reload shows what was saved (once the server has answered: a click made while the
+    // previous call is in flight is sent when that one returns).
     await like.click();
     await expect(like).toHaveAttribute('aria-pressed', 'true');
+    await page.waitForLoadState('networkidle');
     await gotoHydrated(page, ARTICLE);
     await expect(feedback(page).getByRole('button', { name: 'Like' })).toHaveAttribute('aria-pressed', 'true');
   });

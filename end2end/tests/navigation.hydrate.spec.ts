@@ -1,4 +1,5 @@
 import { expect, gotoHydrated, test } from './fixtures';
+import { newReader, signUp } from './accounts';
 
 test('client-side navigation home → article → author → tag keeps the page alive', async ({ page }) => {
   await gotoHydrated(page, '/');
@@ -20,4 +21,29 @@ test('client-side navigation home → article → author → tag keeps the page 
   await expect(page).toHaveURL(/\/tags\/databases$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('databases');
   expect(await marker()).toBe(42);
+});
+
+test('controls on a page reached without reload answer in place, and Back returns', async ({ page }) => {
+  await signUp(page, newReader('Navigator'), '/');
+  await page.evaluate(() => ((window as unknown as { besthubMarker: number }).besthubMarker = 7));
+  const marker = () => page.evaluate(() => (window as unknown as { besthubMarker?: number }).besthubMarker);
+
+  await page.getByRole('main').getByRole('link', { name: /web font/i }).first().click();
+  await expect(page).toHaveURL(/\/articles\/web-font-loading-costs$/);
+  await expect(page).toHaveTitle(/web font/i);
+  // The like button came with the new page: it is hydrated and likes in place.
+  const like = page.getByRole('region', { name: 'Reader feedback', exact: true }).getByRole('button', { name: 'Like' });
+  await like.click();
+  await expect(like).toHaveAttribute('aria-pressed', 'true');
+  await page.waitForLoadState('networkidle');
+  expect(await marker()).toBe(7);
+
+  await page.goBack();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Latest articles');
+  expect(await marker()).toBe(7);
+  await page.goForward();
+  await expect(page).toHaveURL(/\/articles\/web-font-loading-costs$/);
+  await expect(like).toHaveAttribute('aria-pressed', 'true');
+  expect(await marker()).toBe(7);
 });

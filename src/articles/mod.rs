@@ -8,16 +8,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-pub mod pages;
+pub mod components;
 pub mod reading_time;
 #[cfg(feature = "ssr")]
 pub mod render;
+#[cfg(feature = "ssr")]
+pub mod slug;
 #[cfg(feature = "ssr")]
 pub mod source;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use pages::{ArticlePage, AuthorPage, HomePage, TagPage};
+pub use components::{ArticlePage, AuthorPage, HomePage, TagPage};
 
 /// Articles on one page of a listing.
 pub const PAGE_SIZE: u32 = 20;

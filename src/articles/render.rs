@@ -279,7 +279,7 @@ fn demote(level: HeadingLevel) -> HeadingLevel {
 
 /// A URL fragment for a heading: transliterated, lower-case, hyphenated.
 fn heading_slug(text: &str) -> String {
-    let slug = crate::import::front_matter::slugify(text);
+    let slug = super::slug::slugify(text);
     if slug.is_empty() {
         "section".to_owned()
     } else {

@@ -16,12 +16,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 pub mod body;
+mod components;
 #[cfg(feature = "ssr")]
 pub mod store;
-mod view;
 
 pub use body::CommentBody;
-pub use view::{CommentThreadPage, Discussion};
+pub use components::{CommentThreadPage, Discussion};
 
 /// Top-level comments on one page of a discussion, and replies on one page of a sub-thread.
 pub const ROOTS_PER_PAGE: i64 = 50;

@@ -1,4 +1,5 @@
-//! The reading pages: home, article, author and tag.
+//! The reading pages: home, article, author and tag. Server HTML only: the controls in them
+//! (likes, ratings, follows, the discussion) are islands of their own features.
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
@@ -12,39 +13,12 @@ use crate::accounts::{sign_in_href, use_auth, CurrentUser};
 use crate::discussion::{get_comments, CommentPage, Discussion};
 use crate::error::AppError;
 use crate::feedback::{
-    FollowControl, FollowState, LikeControl, LikeState, RatingControl, RatingSummary,
+    FollowControl, FollowState, LikeControl, LikeState, RatingControl, RatingDistribution,
+    RatingSummary,
 };
-use crate::site::{use_site_info, DateTime, NotFound, SiteInfo};
-
-/// `count` followed by the singular or plural noun: "1 like", "3 likes".
-pub fn plural(count: i64, one: &str, many: &str) -> String {
-    if count == 1 {
-        format!("{count} {one}")
-    } else {
-        format!("{count} {many}")
-    }
-}
-
-/// The page number in `?page=`, 1 when absent or malformed.
-pub(crate) fn use_page_number() -> Memo<u32> {
-    let query = use_query_map();
-    Memo::new(move |_| {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-            .max(1)
-    })
-}
-
-/// Shows `Err` results: "Not found" (404 from the server) or the error's message.
-pub(crate) fn error_view(err: AppError) -> AnyView {
-    match err {
-        AppError::NotFound => view! { <NotFound /> }.into_any(),
-        other => view! { <p role="alert">{other.to_string()}</p> }.into_any(),
-    }
-}
+use crate::site::{
+    error_view, path_segment, plural, use_page_number, use_site_info, DateTime, SiteInfo,
+};
 
 /// The home page: newest articles first.
 #[component]
@@ -164,7 +138,7 @@ fn Byline(
 ) -> impl IntoView {
     view! {
         <p class="byline">
-            <a href=format!("/authors/{author_handle}")>{author_name}</a>
+            <a href=format!("/authors/{}", path_segment(&author_handle))>{author_name}</a>
             " · "
             <DateTime ms=published_at />
             " · "
@@ -183,7 +157,7 @@ fn TagLinks(tags: Vec<String>) -> impl IntoView {
                 .map(|tag| {
                     view! {
                         <li>
-                            <a class="tag" href=format!("/tags/{tag}")>
+                            <a class="tag" href=format!("/tags/{}", path_segment(&tag))>
                                 {format!("#{tag}")}
                             </a>
                         </li>
@@ -304,7 +278,7 @@ fn ArticleReader(
         <section class="panel" id="written-by" aria-labelledby="written-by-heading">
             <h2 id="written-by-heading">"Written by"</h2>
             <p class="author-name">
-                <a href=format!("/authors/{}", article.author_handle)>
+                <a href=format!("/authors/{}", path_segment(&article.author_handle))>
                     {article.author_name.clone()}
                 </a>
             </p>
@@ -392,31 +366,6 @@ fn ReaderFeedback(article: ArticleView, path: String, signed_in: bool) -> impl I
     }
 }
 
-/// The per-star counts of ratings, as a list ("5 stars: N" … "1 star: N").
-#[component]
-pub fn RatingDistribution(summary: RatingSummary) -> impl IntoView {
-    view! {
-        <ul class="rating-distribution">
-            {(1..=5usize)
-                .rev()
-                .map(|stars| {
-                    let label = if stars == 1 { "1 star".to_owned() } else { format!("{stars} stars") };
-                    let count = summary.stars[stars - 1];
-                    let share = if summary.count > 0 { count * 100 / summary.count } else { 0 };
-                    view! {
-                        <li>
-                            <span>{format!("{label}: {count}")}</span>
-                            <span class="bar" aria-hidden="true">
-                                <span style=format!("width: {share}%")></span>
-                            </span>
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
-    }
-}
-
 /// `/authors/{handle}`: the author, their followers and their articles.
 #[component]
 pub fn AuthorPage() -> impl IntoView {
@@ -448,7 +397,7 @@ fn AuthorView(data: AuthorPageData, site: SiteInfo, user: Option<CurrentUser>) -
         articles,
         following,
     } = data;
-    let base = format!("/authors/{}", author.handle);
+    let base = format!("/authors/{}", path_segment(&author.handle));
     view! {
         <Title text=author.name.clone() />
         <Meta name="description" content=author.bio.clone() />
@@ -497,7 +446,7 @@ pub fn TagPage() -> impl IntoView {
                 let tag = tag();
                 match (data.await, site.get().await) {
                     (Ok(listing), Ok(site)) => {
-                        let base = format!("/tags/{tag}");
+                        let base = format!("/tags/{}", path_segment(&tag));
                         view! {
                             <Title text=format!("#{tag}") />
                             <Meta name="description" content=format!("Articles tagged {tag} on {}", site.site_name) />
@@ -511,17 +460,5 @@ pub fn TagPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_read_naturally() {
-        assert_eq!(plural(1, "like", "likes"), "1 like");
-        assert_eq!(plural(0, "like", "likes"), "0 likes");
-        assert_eq!(plural(2, "Comment", "Comments"), "2 Comments");
     }
 }

@@ -1,0 +1,714 @@
+//! The threads of a discussion: the state its components share, the two islands (an
+//! article's discussion and a sub-thread page), and each comment with its controls.
+
+use std::collections::HashMap;
+
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use super::composer::{Composer, Mode};
+use super::delete::DeleteConfirm;
+use super::query::{NoJsState, Open, Refused};
+use crate::accounts::sign_in_href;
+use crate::discussion::{
+    get_comments, Comment, CommentPage, DeleteComment, Deleted, Sort, Thread, ThreadPage,
+    EDIT_WINDOW_MS, LEVELS_PER_PAGE,
+};
+use crate::site::{plural, query_value};
+
+/// A comment on the page: its data and its replies, each reactive on its own so an edit or a
+/// new reply re-renders only what changed.
+#[derive(Clone, Copy)]
+pub(super) struct Node {
+    pub(super) id: i64,
+    pub(super) comment: RwSignal<Comment>,
+    pub(super) replies: RwSignal<Vec<Node>>,
+}
+
+impl Node {
+    fn new(thread: Thread, index: &mut HashMap<i64, Node>) -> Self {
+        let replies = thread
+            .replies
+            .into_iter()
+            .map(|reply| Node::new(reply, index))
+            .collect();
+        let node = Node {
+            id: thread.comment.id,
+            comment: RwSignal::new(thread.comment),
+            replies: RwSignal::new(replies),
+        };
+        index.insert(node.id, node);
+        node
+    }
+}
+
+/// What the discussion's components share.
+#[derive(Clone, Copy)]
+pub(super) struct Ctx {
+    /// The discussion component's owner: comments added later (posted, loaded) live as long
+    /// as the discussion, not as long as the box or request that brought them.
+    pub(super) owner: StoredValue<Owner>,
+    pub(super) slug: StoredValue<String>,
+    /// The page the discussion is on, for GET forms and links.
+    pub(super) base: StoredValue<String>,
+    /// Query parameters a GET form keeps (order, page).
+    pub(super) keep: StoredValue<Vec<(&'static str, String)>>,
+    pub(super) signed_in: bool,
+    pub(super) sort: Sort,
+    pub(super) total: RwSignal<i64>,
+    /// The clock the edit windows are measured against (the server's, moved on by the
+    /// browser's once hydrated).
+    pub(super) now: RwSignal<i64>,
+    pub(super) open: RwSignal<Open>,
+    pub(super) roots: RwSignal<Vec<Node>>,
+    pub(super) index: StoredValue<HashMap<i64, Node>>,
+    pub(super) status: RwSignal<Option<String>>,
+    pub(super) refused: StoredValue<Option<Refused>>,
+    /// On a sub-thread page, where the comment at its top is shown in context.
+    pub(super) context_href: Option<StoredValue<String>>,
+}
+
+/// What a discussion page starts from.
+struct Setup {
+    slug: String,
+    base: String,
+    keep: Vec<(&'static str, String)>,
+    signed_in: bool,
+    sort: Sort,
+    total: i64,
+    now: i64,
+    threads: Vec<Thread>,
+    context_href: Option<String>,
+    /// What a request without JavaScript asked for.
+    state: NoJsState,
+}
+
+impl Ctx {
+    /// Builds the shared state of a discussion page (with the box or refusal a request
+    /// without JavaScript asked for) and provides it to the components below.
+    fn provide(setup: Setup) -> Self {
+        let NoJsState { open, refused } = setup.state;
+        let mut index = HashMap::new();
+        let roots: Vec<Node> = setup
+            .threads
+            .into_iter()
+            .map(|t| Node::new(t, &mut index))
+            .collect();
+        let ctx = Ctx {
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            slug: StoredValue::new(setup.slug),
+            base: StoredValue::new(setup.base),
+            keep: StoredValue::new(setup.keep),
+            signed_in: setup.signed_in,
+            sort: setup.sort,
+            total: RwSignal::new(setup.total),
+            now: RwSignal::new(setup.now),
+            open: RwSignal::new(open),
+            roots: RwSignal::new(roots),
+            index: StoredValue::new(index),
+            status: RwSignal::new(None),
+            refused: StoredValue::new(refused.clone()),
+            context_href: setup.context_href.map(StoredValue::new),
+        };
+        provide_context(ctx);
+        tick_clock(ctx.now);
+        if let Some(r) = refused.filter(|r| r.path == DeleteComment::PATH) {
+            ctx.status.set(Some(format!("Not deleted: {}", r.message)));
+        }
+        ctx
+    }
+
+    pub(super) fn node(&self, id: i64) -> Option<Node> {
+        self.index.with_value(|index| index.get(&id).copied())
+    }
+
+    pub(super) fn add(&self, thread: Thread) -> Node {
+        let mut new = HashMap::new();
+        let node = self
+            .owner
+            .with_value(|owner| owner.with(|| Node::new(thread, &mut new)));
+        self.index.update_value(|index| index.extend(new));
+        node
+    }
+
+    /// Puts a comment just posted into its place: under its parent, or at the end of the
+    /// top-level comments (the start when newest come first).
+    pub(super) fn insert(&self, comment: Comment) {
+        let parent = comment.parent_id;
+        let node = self.add(Thread {
+            comment,
+            replies: Vec::new(),
+        });
+        match parent.and_then(|p| self.node(p)) {
+            Some(parent) => {
+                parent.comment.update(|c| c.reply_count += 1);
+                parent.replies.update(|r| r.push(node));
+            }
+            None if self.sort == Sort::Newest => self.roots.update(|r| r.insert(0, node)),
+            None => self.roots.update(|r| r.push(node)),
+        }
+    }
+
+    /// Applies a deletion the server confirmed.
+    pub(super) fn remove(&self, id: i64, deleted: &Deleted) {
+        self.total.set(deleted.total);
+        if deleted.placeholder {
+            if let Some(node) = self.node(id) {
+                node.comment.update(|c| {
+                    c.deleted = true;
+                    c.author_name.clear();
+                    c.body_html.clear();
+                    c.body_markdown.clear();
+                    c.mine = false;
+                    c.can_delete = false;
+                });
+            }
+        }
+        for removed in &deleted.removed {
+            let parent = self
+                .node(*removed)
+                .and_then(|n| n.comment.get_untracked().parent_id);
+            match parent.and_then(|p| self.node(p)) {
+                Some(parent) => {
+                    parent.replies.update(|r| r.retain(|n| n.id != *removed));
+                    parent.comment.update(|c| c.reply_count -= 1);
+                }
+                None => self.roots.update(|r| r.retain(|n| n.id != *removed)),
+            }
+            self.index.update_value(|index| {
+                index.remove(removed);
+            });
+        }
+        self.open.set(Open::Nothing);
+    }
+
+    /// The href of this page with `params` (and the kept order and page) and an anchor.
+    pub(super) fn href(&self, params: &[(&str, String)], anchor: &str) -> String {
+        let mut query: Vec<(String, String)> = self
+            .keep
+            .get_value()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        query.extend(params.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let query = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", query_value(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let base = self.base.get_value();
+        if query.is_empty() {
+            format!("{base}{anchor}")
+        } else {
+            format!("{base}?{query}{anchor}")
+        }
+    }
+}
+
+pub(super) fn use_ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+/// Moves the edit-window clock on once the page runs in a browser.
+fn tick_clock(now: RwSignal<i64>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let server_now = now.get_untracked();
+        let started = js_sys::Date::now();
+        let handle = set_interval_with_handle(
+            move || now.set(server_now + (js_sys::Date::now() - started) as i64),
+            std::time::Duration::from_secs(15),
+        );
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = now;
+}
+
+/// The discussion of an article page below its heading: the count, the composer, the order,
+/// and one page of threads. An island: everything in it answers in place once hydrated.
+#[island]
+pub(super) fn ArticleDiscussion(
+    /// The page of comments the server read.
+    page: CommentPage,
+    /// The article.
+    slug: String,
+    /// Whether a reader is signed in.
+    signed_in: bool,
+    /// What a request without JavaScript asked for.
+    state: NoJsState,
+) -> impl IntoView {
+    let path = format!("/articles/{slug}");
+    let mut keep = Vec::new();
+    if page.sort == Sort::Newest {
+        keep.push(("sort", "newest".to_owned()));
+    }
+    if page.page > 1 {
+        keep.push(("page", page.page.to_string()));
+    }
+    let ctx = Ctx::provide(Setup {
+        slug: slug.clone(),
+        base: path.clone(),
+        keep,
+        signed_in,
+        sort: page.sort,
+        total: page.total,
+        now: page.now,
+        threads: page.threads,
+        context_href: None,
+        state,
+    });
+
+    let loaded_page = RwSignal::new(page.page);
+    let has_more = RwSignal::new(page.has_more);
+    let loading = RwSignal::new(false);
+    let sort = page.sort;
+    let page_href = move |n: u32| {
+        let mut query = Vec::new();
+        if sort == Sort::Newest {
+            query.push("sort=newest".to_owned());
+        }
+        if n > 1 {
+            query.push(format!("page={n}"));
+        }
+        if query.is_empty() {
+            format!("/articles/{}#discussion", ctx.slug.get_value())
+        } else {
+            format!(
+                "/articles/{}?{}#discussion",
+                ctx.slug.get_value(),
+                query.join("&")
+            )
+        }
+    };
+    let load_more = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        let next = loaded_page.get_untracked() + 1;
+        leptos::task::spawn_local(async move {
+            let result = get_comments(
+                ctx.slug.get_value(),
+                Some(sort.as_param().to_owned()),
+                Some(next),
+            )
+            .await;
+            match result {
+                Ok(page) => {
+                    let known: std::collections::HashSet<i64> = ctx
+                        .roots
+                        .with_untracked(|r| r.iter().map(|n| n.id).collect());
+                    let nodes: Vec<Node> = page
+                        .threads
+                        .into_iter()
+                        .filter(|t| !known.contains(&t.comment.id))
+                        .map(|t| ctx.add(t))
+                        .collect();
+                    ctx.roots.update(|r| r.extend(nodes));
+                    ctx.total.set(page.total);
+                    has_more.set(page.has_more);
+                    loaded_page.set(next);
+                    ctx.status.set(None);
+                }
+                Err(err) => ctx
+                    .status
+                    .set(Some(format!("More comments could not be loaded: {err}"))),
+            }
+            loading.set(false);
+        });
+    };
+    let sort_link = move |target: Sort, label: &'static str| {
+        let href = match target {
+            Sort::Oldest => format!("/articles/{}#discussion", ctx.slug.get_value()),
+            Sort::Newest => format!("/articles/{}?sort=newest#discussion", ctx.slug.get_value()),
+        };
+        view! {
+            <a href=href aria-current=(sort == target).then_some("true")>{label}</a>
+        }
+    };
+
+    view! {
+        <p class="count">{move || plural(ctx.total.get(), "Comment", "Comments")}</p>
+        <p class="lede">
+            "Thoughtful readers leave field notes, pushback, and hard-won operational detail here."
+        </p>
+        {if signed_in {
+            Either::Left(view! { <Composer mode=Mode::New /> })
+        } else {
+            Either::Right(
+                view! {
+                    <p>
+                        <a href=sign_in_href(&path, "#discussion")>"Sign in to comment"</a>
+                    </p>
+                },
+            )
+        }}
+        <nav class="comment-sort" aria-label="Sort comments">
+            {sort_link(Sort::Oldest, "Oldest first")}
+            {sort_link(Sort::Newest, "Newest first")}
+        </nav>
+        <p class="feedback-message" role="status">{move || ctx.status.get()}</p>
+        {(page.page > 1)
+            .then(|| {
+                view! {
+                    <p class="comment-pager">
+                        <a href=page_href(page.page - 1)>"Previous comments"</a>
+                    </p>
+                }
+            })}
+        {TopLevel::list(ctx.roots)}
+        {move || {
+            has_more
+                .get()
+                .then(|| {
+                    view! {
+                        <p class="comment-pager">
+                            <a
+                                href=move || page_href(loaded_page.get() + 1)
+                                on:click=load_more
+                                aria-disabled=move || loading.get().then_some("true")
+                            >
+                                {move || if loading.get() { "Loading more comments…" } else { "Show more comments" }}
+                            </a>
+                        </p>
+                    }
+                })
+        }}
+    }
+}
+
+/// The discussion of a sub-thread page below its heading: the count, the comment at the top
+/// of the thread and a page of its replies. An island, like [`ArticleDiscussion`].
+#[island]
+pub(super) fn ThreadDiscussion(
+    /// The thread the server read.
+    page: ThreadPage,
+    /// Whether a reader is signed in.
+    signed_in: bool,
+    /// What a request without JavaScript asked for.
+    state: NoJsState,
+) -> impl IntoView {
+    let ThreadPage {
+        slug,
+        thread,
+        page,
+        has_more,
+        context_href,
+        total,
+        now,
+        ..
+    } = page;
+    let base = format!("/articles/{slug}/comments/{}", thread.comment.id);
+    let page_link = {
+        let base = base.clone();
+        move |n: u32, label: &'static str| {
+            let href = if n > 1 {
+                format!("{base}?page={n}#discussion")
+            } else {
+                format!("{base}#discussion")
+            };
+            view! {
+                <p class="comment-pager">
+                    <a href=href>{label}</a>
+                </p>
+            }
+        }
+    };
+    let ctx = Ctx::provide(Setup {
+        slug,
+        base: base.clone(),
+        keep: if page > 1 {
+            vec![("page", page.to_string())]
+        } else {
+            Vec::new()
+        },
+        signed_in,
+        sort: Sort::Oldest,
+        total,
+        now,
+        threads: vec![thread],
+        context_href: Some(context_href),
+        state,
+    });
+    view! {
+        <p class="count">{move || plural(ctx.total.get(), "Comment", "Comments")}</p>
+        {(!signed_in)
+            .then(|| {
+                view! {
+                    <p>
+                        <a href=sign_in_href(&base, "#discussion")>"Sign in to comment"</a>
+                    </p>
+                }
+            })}
+        <p class="feedback-message" role="status">{move || ctx.status.get()}</p>
+        {(page > 1).then(|| page_link(page - 1, "Previous replies"))}
+        {TopLevel::list(ctx.roots)}
+        {has_more.then(|| page_link(page + 1, "Show more replies"))}
+    }
+}
+
+/// A level of a thread, as a type. Replies render under their comment through these types
+/// rather than through a type-erased view (`AnyView`), whose every use brings Leptos's whole
+/// async-hydration path into the browser's WASM (about 60 KB before compression, measured
+/// with twiggy). Four levels render: the three a page shows, and the replies posted in place
+/// under the deepest; deeper replies are behind "Continue this thread".
+trait Depth: 'static {
+    /// 0 for top-level comments.
+    const LEVEL: i64;
+    /// Whether comments at this level are rendered here (false past the deepest level).
+    const RENDERS: bool;
+    /// The level of their replies.
+    type Next: Depth;
+    /// The list of comments `nodes` at this level.
+    fn list(nodes: RwSignal<Vec<Node>>) -> impl IntoView;
+}
+
+macro_rules! depth {
+    ($name:ident, $level:expr, $next:ty) => {
+        struct $name;
+
+        impl Depth for $name {
+            const LEVEL: i64 = $level;
+            const RENDERS: bool = true;
+            type Next = $next;
+            fn list(nodes: RwSignal<Vec<Node>>) -> impl IntoView {
+                comment_list::<Self>(nodes)
+            }
+        }
+    };
+}
+
+depth!(TopLevel, 0, Level1);
+depth!(Level1, 1, Level2);
+depth!(Level2, 2, Level3);
+depth!(Level3, 3, Beyond);
+
+/// Past the deepest rendered level.
+struct Beyond;
+
+impl Depth for Beyond {
+    const LEVEL: i64 = 4;
+    const RENDERS: bool = false;
+    type Next = Beyond;
+    fn list(_: RwSignal<Vec<Node>>) -> impl IntoView {}
+}
+
+/// A list of comments at level `L` of a thread.
+fn comment_list<L: Depth>(nodes: RwSignal<Vec<Node>>) -> impl IntoView {
+    view! {
+        <ol class=if L::LEVEL == 0 { "comments" } else { "comments replies" }>
+            <For each=move || nodes.get() key=|node| node.id let:node>
+                <li>{comment_item::<L>(node)}</li>
+            </For>
+        </ol>
+    }
+}
+
+/// One comment at level `L` with its controls, its open box and the replies shown under it.
+fn comment_item<L: Depth>(node: Node) -> impl IntoView {
+    let ctx = use_ctx();
+    let id = node.id;
+    let level = L::LEVEL;
+    let replies_render = <L::Next as Depth>::RENDERS;
+    let replies_shown = move || replies_render && !node.replies.with(Vec::is_empty);
+    // Replies stored but not shown here lead to this comment's own page: below the last level
+    // "Continue this thread", under a capped list "N more replies". The top of a sub-thread
+    // page lists all of its replies, paged, instead.
+    let thread_top = level == 0 && ctx.context_href.is_some();
+    let more_link = move || {
+        let shown = if replies_render {
+            node.replies.with(|r| r.len() as i64)
+        } else {
+            0
+        };
+        let hidden = node.comment.with(|c| c.reply_count) - shown;
+        if hidden <= 0 || thread_top {
+            return None;
+        }
+        let (class, text) = if level >= LEVELS_PER_PAGE - 1 {
+            ("continue-thread", "Continue this thread".to_owned())
+        } else {
+            ("more-replies", plural(hidden, "more reply", "more replies"))
+        };
+        Some(view! {
+            <p class=class>
+                <a href=format!("/articles/{}/comments/{id}", ctx.slug.get_value())>{text}</a>
+            </p>
+        })
+    };
+    // A memo, so a reply added to a non-empty list leaves the list (and any box open in it)
+    // alone: only an empty list appearing or going re-renders here.
+    let shown = Memo::new(move |_| replies_shown());
+    view! {
+        <article
+            class="comment"
+            id=format!("comment-{id}")
+            aria-label=move || {
+                node.comment.with(|c| {
+                    if c.deleted { "Deleted comment".to_owned() } else { format!("Comment by {}", c.author_name) }
+                })
+            }
+        >
+            {move || comment_content(node.comment.get(), level)}
+            {move || comment_actions(node)}
+            {move || open_box(node)}
+        </article>
+        {move || shown.get().then(|| <L::Next as Depth>::list(node.replies))}
+        {more_link}
+    }
+}
+
+/// The author, time, reply marker and body of a comment.
+fn comment_content(comment: Comment, level: i64) -> impl IntoView {
+    let ctx = use_ctx();
+    let (machine, human) = crate::site::format_date_time(comment.created_at);
+    if comment.deleted {
+        let deleted = view! {
+            <p class="comment-meta">
+                <time datetime=machine>{human}</time>
+            </p>
+            <p class="comment-deleted">"[deleted]"</p>
+        }
+        .into_view();
+        return Either::Left(deleted);
+    }
+    // Where the answered comment is: on this page, except above the top of a sub-thread page.
+    let parent_href = comment.parent_id.map(|parent| match ctx.context_href {
+        Some(context) if level == 0 => context.get_value(),
+        _ => format!("#comment-{parent}"),
+    });
+    let shown = view! {
+        <p class="comment-meta">
+            <span class="comment-author">{comment.author_name}</span>
+            " · "
+            <a class="comment-permalink" href=format!("#comment-{}", comment.id)>
+                <time datetime=machine>{human}</time>
+            </a>
+            {comment.edited_at.map(|_| view! { <span class="comment-edited">" · edited"</span> })}
+            {parent_href
+                .map(|href| {
+                    let to = comment.parent_author.clone().unwrap_or_else(|| "a deleted comment".to_owned());
+                    view! {
+                        " · "
+                        <a class="reply-to" href=href>{format!("in reply to {to}")}</a>
+                    }
+                })}
+        </p>
+        <div class="comment-body" dir="auto" inner_html=comment.body_html></div>
+    };
+    Either::Right(shown)
+}
+
+/// The "Reply", "Edit" and "Delete" buttons, each a GET form that works without JavaScript.
+fn comment_actions(node: Node) -> Option<impl IntoView> {
+    let ctx = use_ctx();
+    if !ctx.signed_in {
+        return None;
+    }
+    let comment = node.comment.get();
+    if comment.deleted {
+        return None;
+    }
+    let id = comment.id;
+    let now = ctx.now.get();
+    let editable = comment.can_edit(now);
+    // Rounded up, and never more than the window (the browser's clock may trail the server's).
+    let minutes_left =
+        ((comment.editable_until() - now + 59_999) / 60_000).min(EDIT_WINDOW_MS / 60_000);
+    Some(view! {
+        <div class="comment-actions">
+            {toggle_button("Reply", "reply", Open::Reply(id))}
+            {editable.then(|| toggle_button("Edit", "edit", Open::Edit(id)))}
+            {comment.can_delete.then(|| toggle_button("Delete", "delete", Open::Delete(id)))}
+            {editable
+                .then(|| {
+                    view! {
+                        <span class="edit-window">
+                            {if minutes_left <= 1 {
+                                "Editable for less than a minute".to_owned()
+                            } else {
+                                format!("Editable for {minutes_left} more minutes")
+                            }}
+                        </span>
+                    }
+                })}
+        </div>
+    })
+}
+
+/// A button that opens (or closes) a box under a comment: navigates to `?{param}=ID` without
+/// JavaScript, toggles in place with it.
+fn toggle_button(label: &'static str, param: &'static str, target: Open) -> impl IntoView {
+    let ctx = use_ctx();
+    let id = match target {
+        Open::Reply(id) | Open::Edit(id) | Open::Delete(id) => id,
+        Open::Nothing => 0,
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        ctx.open.update(|open| {
+            *open = if *open == target {
+                Open::Nothing
+            } else {
+                target
+            }
+        });
+    };
+    view! {
+        <form
+            method="get"
+            action=format!("{}#comment-{id}", ctx.base.get_value())
+            class="inline-form"
+            on:submit=on_submit
+        >
+            {ctx
+                .keep
+                .get_value()
+                .into_iter()
+                .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                .collect_view()}
+            <input type="hidden" name=param value=id.to_string() />
+            <button
+                type="submit"
+                class="link-button"
+                aria-expanded=move || (ctx.open.get() == target).to_string()
+            >
+                {label}
+            </button>
+        </form>
+    }
+}
+
+/// The box open under a comment, if any.
+fn open_box(node: Node) -> Option<impl IntoView> {
+    let ctx = use_ctx();
+    let open = ctx.open.get();
+    let id = node.id;
+    match open {
+        Open::Reply(target) if target == id => {
+            Some(EitherOf3::A(view! { <Composer mode=Mode::Reply(id) /> }))
+        }
+        Open::Edit(target) if target == id => {
+            let comment = node.comment.get_untracked();
+            comment.can_edit(ctx.now.get_untracked()).then(|| {
+                EitherOf3::B(
+                    view! { <Composer mode=Mode::Edit(id) initial=comment.body_markdown /> },
+                )
+            })
+        }
+        Open::Delete(target) if target == id => {
+            let comment = node.comment.get_untracked();
+            comment
+                .can_delete
+                .then(|| EitherOf3::C(view! { <DeleteConfirm node /> }))
+        }
+        _ => None,
+    }
+}
