@@ -137,7 +137,7 @@ chromium:
 BENCH_STATE := /var/tmp/besthub/bench
 ISSO_VERSION := 0.14.0
 
-.PHONY: bench bench-tools bench-seed soak
+.PHONY: bench bench-tools bench-seed soak profile
 
 ## bench: release build, benchmark database, then every row of the table (bench/results/).
 bench: setup build bench-tools bench-seed
@@ -152,6 +152,15 @@ soak: setup build bench-tools bench-seed
 	BESTHUB_CRASH_ROUNDS=20 BESTHUB_TEST_PG_URL="$(SOAK_PG_URL)" \
 		cargo test --features ssr --test crash -- --nocapture --test-threads=1
 	@BENCH_PG_URL="$(SOAK_PG_URL)" python3 bench/run.py --only soak
+
+## profile: perf samples of an uncached render of the 50-comment article page, drawn as a
+## flame graph (bench/profile.sh; results in /var/tmp/besthub/profile).
+profile: setup build bench-tools bench-seed
+	@command -v perf >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq linux-perf >/dev/null; }
+	@command -v inferno-flamegraph >/dev/null || cargo install inferno --locked --root "$(TOOLS_DIR)"
+	bench/profile.sh
 
 # Debian's nginx and wrk, Isso from PyPI in a venv, Lighthouse and playwright-core from npm.
 bench-tools: bench/node_modules/.installed

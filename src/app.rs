@@ -1,14 +1,15 @@
-//! The application: HTML shell, routes and the frame every page shares.
+//! The application: HTML shell, routes and the frame every page shares (header, footer).
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::accounts::AccountMenu;
 use crate::accounts::{AuthProvider, SignInPage, SignUpPage};
 use crate::articles::{ArticlePage, AuthorPage, HomePage, TagPage};
 use crate::discussion::CommentThreadPage;
-use crate::site::{provide_site_info, Footer, Header, NotFound};
+use crate::site::{provide_site_info, use_site_info, NotFound};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,5 +67,61 @@ pub fn App() -> impl IntoView {
                 <Footer />
             </AuthProvider>
         </Router>
+    }
+}
+
+/// The header of every page.
+#[component]
+pub fn Header() -> impl IntoView {
+    let site = use_site_info();
+    view! {
+        <header class="site-header">
+            <a class="skip-link" href="#main">
+                "Skip to content"
+            </a>
+            <Suspense fallback=|| view! { <a class="brand" href="/">"BestHub"</a> }>
+                {move || Suspend::new(async move {
+                    let name = site
+                        .get()
+                        .await
+                        .map(|info| info.site_name)
+                        .unwrap_or_else(|_| "BestHub".to_owned());
+                    view! { <a class="brand" href="/">{name}</a> }
+                })}
+            </Suspense>
+            <AccountMenu />
+        </header>
+    }
+}
+
+/// The footer of every page, with the takedown contact.
+#[component]
+pub fn Footer() -> impl IntoView {
+    let site = use_site_info();
+    view! {
+        <footer class="site-footer">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    site
+                        .get()
+                        .await
+                        .ok()
+                        .map(|info| {
+                            view! {
+                                <p>
+                                    {format!(
+                                        "{} republishes curated articles with credit to their authors. ",
+                                        info.site_name,
+                                    )} "Takedown requests: "
+                                    <a href=format!(
+                                        "mailto:{}",
+                                        info.contact_email,
+                                    )>{info.contact_email.clone()}</a>
+                                </p>
+                            }
+                        })
+                })}
+            </Suspense>
+        </footer>
     }
 }

@@ -1,5 +1,5 @@
-//! The site frame: identity from the configuration, header, footer, "Not found", and the
-//! small helpers every feature's pages share (dates, counts, paging, URLs).
+//! What every feature's pages share: the site's identity from the configuration, "Not
+//! found", and small helpers (dates, counts, paging, URLs). It imports no feature.
 
 use leptos::prelude::*;
 // Reads are GET: cacheable, and never mistaken for a write (see page_cache).
@@ -58,62 +58,6 @@ impl SiteInfoResource {
     /// The site's identity, once loaded.
     pub async fn get(self) -> Result<SiteInfo, AppError> {
         self.0.await
-    }
-}
-
-/// The header of every page.
-#[component]
-pub fn Header() -> impl IntoView {
-    let site = use_site_info();
-    view! {
-        <header class="site-header">
-            <a class="skip-link" href="#main">
-                "Skip to content"
-            </a>
-            <Suspense fallback=|| view! { <a class="brand" href="/">"BestHub"</a> }>
-                {move || Suspend::new(async move {
-                    let name = site
-                        .get()
-                        .await
-                        .map(|info| info.site_name)
-                        .unwrap_or_else(|_| "BestHub".to_owned());
-                    view! { <a class="brand" href="/">{name}</a> }
-                })}
-            </Suspense>
-            <crate::accounts::AccountMenu />
-        </header>
-    }
-}
-
-/// The footer of every page, with the takedown contact.
-#[component]
-pub fn Footer() -> impl IntoView {
-    let site = use_site_info();
-    view! {
-        <footer class="site-footer">
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    site
-                        .get()
-                        .await
-                        .ok()
-                        .map(|info| {
-                            view! {
-                                <p>
-                                    {format!(
-                                        "{} republishes curated articles with credit to their authors. ",
-                                        info.site_name,
-                                    )} "Takedown requests: "
-                                    <a href=format!(
-                                        "mailto:{}",
-                                        info.contact_email,
-                                    )>{info.contact_email.clone()}</a>
-                                </p>
-                            }
-                        })
-                })}
-            </Suspense>
-        </footer>
     }
 }
 

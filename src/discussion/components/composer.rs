@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::query::Open;
-use super::thread::use_ctx;
+use super::state::use_ctx;
 use crate::discussion::{
     edit_comment, post_comment, preview_comment, Comment, EditComment, PostComment, Posted,
 };

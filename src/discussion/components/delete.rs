@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::query::Open;
-use super::thread::{use_ctx, Node};
+use super::state::{use_ctx, Node};
 use crate::discussion::{delete_comment, DeleteComment};
 
 /// "Delete this comment?" with "Yes, delete": in place with JavaScript, as the page a GET

@@ -19,6 +19,7 @@ use crate::site::{error_view, use_page_number};
 mod composer;
 mod delete;
 mod query;
+mod state;
 mod thread;
 
 use thread::{ArticleDiscussion, ThreadDiscussion};

@@ -1,0 +1,225 @@
+//! The state a discussion's components share: each comment's signals, the open box, the
+//! count and the status line, provided by the island at the top and read by the thread, the
+//! comment box and the delete confirmation.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use super::query::{NoJsState, Open, Refused};
+use crate::discussion::{Comment, DeleteComment, Deleted, Sort, Thread};
+use crate::site::query_value;
+
+/// A comment on the page: its data and its replies, each reactive on its own so an edit or a
+/// new reply re-renders only what changed.
+#[derive(Clone, Copy)]
+pub(super) struct Node {
+    pub(super) id: i64,
+    pub(super) comment: RwSignal<Comment>,
+    pub(super) replies: RwSignal<Vec<Node>>,
+}
+
+impl Node {
+    fn new(thread: Thread, index: &mut HashMap<i64, Node>) -> Self {
+        let replies = thread
+            .replies
+            .into_iter()
+            .map(|reply| Node::new(reply, index))
+            .collect();
+        let node = Node {
+            id: thread.comment.id,
+            comment: RwSignal::new(thread.comment),
+            replies: RwSignal::new(replies),
+        };
+        index.insert(node.id, node);
+        node
+    }
+}
+
+/// What the discussion's components share.
+#[derive(Clone, Copy)]
+pub(super) struct Ctx {
+    /// The discussion component's owner: comments added later (posted, loaded) live as long
+    /// as the discussion, not as long as the box or request that brought them.
+    pub(super) owner: StoredValue<Owner>,
+    pub(super) slug: StoredValue<String>,
+    /// The page the discussion is on, for GET forms and links.
+    pub(super) base: StoredValue<String>,
+    /// Query parameters a GET form keeps (order, page).
+    pub(super) keep: StoredValue<Vec<(&'static str, String)>>,
+    pub(super) signed_in: bool,
+    pub(super) sort: Sort,
+    pub(super) total: RwSignal<i64>,
+    /// The clock the edit windows are measured against (the server's, moved on by the
+    /// browser's once hydrated).
+    pub(super) now: RwSignal<i64>,
+    pub(super) open: RwSignal<Open>,
+    pub(super) roots: RwSignal<Vec<Node>>,
+    pub(super) index: StoredValue<HashMap<i64, Node>>,
+    pub(super) status: RwSignal<Option<String>>,
+    pub(super) refused: StoredValue<Option<Refused>>,
+    /// On a sub-thread page, where the comment at its top is shown in context.
+    pub(super) context_href: Option<StoredValue<String>>,
+}
+
+/// What a discussion page starts from.
+pub(super) struct Setup {
+    pub(super) slug: String,
+    pub(super) base: String,
+    pub(super) keep: Vec<(&'static str, String)>,
+    pub(super) signed_in: bool,
+    pub(super) sort: Sort,
+    pub(super) total: i64,
+    pub(super) now: i64,
+    pub(super) threads: Vec<Thread>,
+    pub(super) context_href: Option<String>,
+    /// What a request without JavaScript asked for.
+    pub(super) state: NoJsState,
+}
+
+impl Ctx {
+    /// Builds the shared state of a discussion page (with the box or refusal a request
+    /// without JavaScript asked for) and provides it to the components below.
+    pub(super) fn provide(setup: Setup) -> Self {
+        let NoJsState { open, refused } = setup.state;
+        let mut index = HashMap::new();
+        let roots: Vec<Node> = setup
+            .threads
+            .into_iter()
+            .map(|t| Node::new(t, &mut index))
+            .collect();
+        let ctx = Ctx {
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            slug: StoredValue::new(setup.slug),
+            base: StoredValue::new(setup.base),
+            keep: StoredValue::new(setup.keep),
+            signed_in: setup.signed_in,
+            sort: setup.sort,
+            total: RwSignal::new(setup.total),
+            now: RwSignal::new(setup.now),
+            open: RwSignal::new(open),
+            roots: RwSignal::new(roots),
+            index: StoredValue::new(index),
+            status: RwSignal::new(None),
+            refused: StoredValue::new(refused.clone()),
+            context_href: setup.context_href.map(StoredValue::new),
+        };
+        provide_context(ctx);
+        tick_clock(ctx.now);
+        if let Some(r) = refused.filter(|r| r.path == DeleteComment::PATH) {
+            ctx.status.set(Some(format!("Not deleted: {}", r.message)));
+        }
+        ctx
+    }
+
+    pub(super) fn node(&self, id: i64) -> Option<Node> {
+        self.index.with_value(|index| index.get(&id).copied())
+    }
+
+    pub(super) fn add(&self, thread: Thread) -> Node {
+        let mut new = HashMap::new();
+        let node = self
+            .owner
+            .with_value(|owner| owner.with(|| Node::new(thread, &mut new)));
+        self.index.update_value(|index| index.extend(new));
+        node
+    }
+
+    /// Puts a comment just posted into its place: under its parent, or at the end of the
+    /// top-level comments (the start when newest come first).
+    pub(super) fn insert(&self, comment: Comment) {
+        let parent = comment.parent_id;
+        let node = self.add(Thread {
+            comment,
+            replies: Vec::new(),
+        });
+        match parent.and_then(|p| self.node(p)) {
+            Some(parent) => {
+                parent.comment.update(|c| c.reply_count += 1);
+                parent.replies.update(|r| r.push(node));
+            }
+            None if self.sort == Sort::Newest => self.roots.update(|r| r.insert(0, node)),
+            None => self.roots.update(|r| r.push(node)),
+        }
+    }
+
+    /// Applies a deletion the server confirmed.
+    pub(super) fn remove(&self, id: i64, deleted: &Deleted) {
+        self.total.set(deleted.total);
+        if deleted.placeholder {
+            if let Some(node) = self.node(id) {
+                node.comment.update(|c| {
+                    c.deleted = true;
+                    c.author_name.clear();
+                    c.body_html.clear();
+                    c.body_markdown.clear();
+                    c.mine = false;
+                    c.can_delete = false;
+                });
+            }
+        }
+        for removed in &deleted.removed {
+            let parent = self
+                .node(*removed)
+                .and_then(|n| n.comment.get_untracked().parent_id);
+            match parent.and_then(|p| self.node(p)) {
+                Some(parent) => {
+                    parent.replies.update(|r| r.retain(|n| n.id != *removed));
+                    parent.comment.update(|c| c.reply_count -= 1);
+                }
+                None => self.roots.update(|r| r.retain(|n| n.id != *removed)),
+            }
+            self.index.update_value(|index| {
+                index.remove(removed);
+            });
+        }
+        self.open.set(Open::Nothing);
+    }
+
+    /// The href of this page with `params` (and the kept order and page) and an anchor.
+    pub(super) fn href(&self, params: &[(&str, String)], anchor: &str) -> String {
+        let mut query: Vec<(String, String)> = self
+            .keep
+            .get_value()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        query.extend(params.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let query = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", query_value(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let base = self.base.get_value();
+        if query.is_empty() {
+            format!("{base}{anchor}")
+        } else {
+            format!("{base}?{query}{anchor}")
+        }
+    }
+}
+
+pub(super) fn use_ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+/// Moves the edit-window clock on once the page runs in a browser.
+fn tick_clock(now: RwSignal<i64>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let server_now = now.get_untracked();
+        let started = js_sys::Date::now();
+        let handle = set_interval_with_handle(
+            move || now.set(server_now + (js_sys::Date::now() - started) as i64),
+            std::time::Duration::from_secs(15),
+        );
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = now;
+}
