@@ -42,10 +42,10 @@ wait $load
 {
 	echo "# self time, by function"
 	perf report -i "$OUT/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null |
-		grep '%' | sed 's/ *$//' | head -30
+		grep '%' | cut -c1-160 | sed 's/ *$//' | awk 'NR <= 30'
 	echo
 	echo "# by thread"
 	perf report -i "$OUT/perf.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep '%'
 } >"$OUT/top.txt"
-perf script -i "$OUT/perf.data" 2>/dev/null | inferno-collapse-perf | inferno-flamegraph >"$OUT/flamegraph.svg"
+perf script --no-inline -i "$OUT/perf.data" 2>/dev/null | inferno-collapse-perf | inferno-flamegraph >"$OUT/flamegraph.svg"
 echo "profile of $url written to $OUT (top.txt, flamegraph.svg, wrk.txt)"
