@@ -3,6 +3,11 @@
 //! One crate, two builds: `ssr` (the Axum server and command line) and `hydrate` (the WASM
 //! that makes server-rendered pages interactive). Code is laid out by feature; server-only
 //! parts sit behind `#[cfg(feature = "ssr")]`.
+//!
+//! Every `#[server]` function names its endpoint (`/api/<name>`). Without a name, Leptos
+//! suffixes the path with a hash that depends on the checkout's folder, so a server built in
+//! one clone (the build cache shares binaries between clones) would answer 404 to the same
+//! function called from tests compiled in another.
 
 #![recursion_limit = "256"]
 

@@ -25,7 +25,7 @@ pub struct SiteInfo {
 }
 
 /// The site's identity, from the runtime configuration.
-#[server(input = GetUrl)]
+#[server(endpoint = "get_site_info", input = GetUrl)]
 pub async fn get_site_info() -> Result<SiteInfo, AppError> {
     let state = crate::state::app_state()?;
     Ok(SiteInfo {

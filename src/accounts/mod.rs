@@ -72,13 +72,13 @@ pub const SIGN_UP_WINDOW_MS: i64 = 60 * 60 * 1000;
 pub const LONGEST_RATE_WINDOW_MS: i64 = SIGN_UP_WINDOW_MS;
 
 /// The signed-in reader, or `None`. A read, so a GET: calling it is never taken for a write.
-#[server(input = GetUrl)]
+#[server(endpoint = "get_current_user", input = GetUrl)]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(session::current_user())
 }
 
 /// Creates an account, signs it in and goes to `next` (a same-site path, else `/`).
-#[server]
+#[server(endpoint = "sign_up")]
 pub async fn sign_up(
     name: String,
     email: String,
@@ -156,7 +156,7 @@ fn client_key() -> String {
 /// (refused at once when full), then the per-address limit (one upsert), then the attempt is
 /// claimed on the account atomically, and only then is the password hashed, so parallel
 /// guesses cannot get more checks than the lock allows.
-#[server]
+#[server(endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
     password: String,
@@ -234,7 +234,7 @@ pub async fn sign_in(
 }
 
 /// Ends the current session (401 when there is none).
-#[server]
+#[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     session::require_user()?;

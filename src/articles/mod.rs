@@ -162,7 +162,7 @@ pub struct AuthorPageData {
 }
 
 /// Lists the newest articles, [`PAGE_SIZE`] a page.
-#[server(input = GetUrl)]
+#[server(endpoint = "list_articles", input = GetUrl)]
 pub async fn list_articles(page: u32) -> Result<ArticleListPage, AppError> {
     let state = crate::state::app_state()?;
     let (limit, offset) = page_window(page);
@@ -171,7 +171,7 @@ pub async fn list_articles(page: u32) -> Result<ArticleListPage, AppError> {
 }
 
 /// The article with `slug`, with what its page shows.
-#[server(input = GetUrl)]
+#[server(endpoint = "get_article", input = GetUrl)]
 pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     let state = crate::state::app_state()?;
     let mut article = store::find_by_slug(&state.pool, &slug)
@@ -195,7 +195,7 @@ pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
 }
 
 /// The author with `handle` and a page of their articles.
-#[server(input = GetUrl)]
+#[server(endpoint = "get_author_page", input = GetUrl)]
 pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData, AppError> {
     let state = crate::state::app_state()?;
     let author = store::find_author(&state.pool, &handle)
@@ -215,7 +215,7 @@ pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData
 }
 
 /// A page of the articles tagged `tag`.
-#[server(input = GetUrl)]
+#[server(endpoint = "get_tag_page", input = GetUrl)]
 pub async fn get_tag_page(tag: String, page: u32) -> Result<ArticleListPage, AppError> {
     let state = crate::state::app_state()?;
     if !store::tag_exists(&state.pool, &tag).await? {

@@ -96,7 +96,7 @@ async fn article_id(pool: &crate::db::Pool, slug: &str) -> Result<i64, AppError>
 }
 
 /// Likes or unlikes the article `slug` for the signed-in reader.
-#[server]
+#[server(endpoint = "set_like")]
 pub async fn set_like(slug: String, liked: bool) -> Result<LikeState, AppError> {
     use crate::accounts::session;
     let user = session::require_user()?;
@@ -110,7 +110,7 @@ pub async fn set_like(slug: String, liked: bool) -> Result<LikeState, AppError> 
 }
 
 /// Rates the article `slug` (1 to 5 stars) for the signed-in reader.
-#[server]
+#[server(endpoint = "rate_article")]
 pub async fn rate_article(slug: String, stars: String) -> Result<RatingSummary, AppError> {
     use crate::accounts::session;
     let user = session::require_user()?;
@@ -131,7 +131,7 @@ pub async fn rate_article(slug: String, stars: String) -> Result<RatingSummary, 
 }
 
 /// Removes the signed-in reader's rating of the article `slug`.
-#[server]
+#[server(endpoint = "remove_rating")]
 pub async fn remove_rating(slug: String) -> Result<RatingSummary, AppError> {
     use crate::accounts::session;
     let user = session::require_user()?;
@@ -146,7 +146,7 @@ pub async fn remove_rating(slug: String) -> Result<RatingSummary, AppError> {
 
 /// Follows or unfollows the author `handle` for the signed-in reader. `back` is where a form
 /// post without JavaScript returns to (a same-site path).
-#[server]
+#[server(endpoint = "set_follow")]
 pub async fn set_follow(
     handle: String,
     following: bool,
