@@ -72,7 +72,6 @@ build:
 PRECOMPRESS := -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg'
 
 precompress:
-	@find target/site -type f -name '*.gz' -delete
 	@find target/site -type f \( $(PRECOMPRESS) \) -print0 | while IFS= read -r -d '' f; do \
 		brotli --force --best --no-copy-stat --output="$$f.br" "$$f" && chmod 644 "$$f.br"; done
 

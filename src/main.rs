@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 /// mimalloc for every Rust allocation: a page render makes thousands of small allocations on
 /// many threads at once, and glibc's malloc spent about a fifth of an uncached render in
 /// itself and its arena locks (perf, issue 12). It also returns freed memory to the system
-/// on its own (argon2's 19 MiB blocks included).
+/// on its own: argon2's 19 MiB blocks no longer stay resident in each hashing thread, which
+/// glibc needed a fixed `M_MMAP_THRESHOLD` for.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -48,7 +49,6 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
-    return_large_blocks_to_the_system();
     let cli = Cli::parse();
     let config = match Config::load() {
         Ok(config) => config,
@@ -115,22 +115,6 @@ fn main() -> ExitCode {
             }
         }
     })
-}
-
-/// Makes glibc's allocator, which C code still uses (SQLite), give every block of 1 MiB or
-/// more back to the system when it is freed.
-///
-/// glibc raises its threshold for doing so to the size of the largest block freed, and keeps
-/// smaller blocks in the freeing thread's arena: after a few sign-ins each thread that hashed
-/// a password kept its 19 MiB (argon2's working memory) resident for good. A fixed threshold
-/// ends that; blocks that large are rare enough that mapping them each time costs nothing.
-fn return_large_blocks_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator parameters; it is called before any other thread
-    // exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-    }
 }
 
 fn init_tracing(filter: &str) {
