@@ -83,7 +83,7 @@ lint:
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 # Test binaries whose tests drive the whole app (`common::test_app`).
-APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion) | binary(hostile)
+APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion) | binary(hostile) | binary(events)
 
 # Tests that run the server as a process (crash safety, the sign-in burst's memory) run the
 # release binary, as production would.
@@ -132,14 +132,29 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# --- Benchmarks (issue 7); bench/README-section.md says what each row measures. ---
+# --- Replicas (issue 11): README.md "Replicas". ---
+.PHONY: cluster cluster-tools
+
+# Overridable: REPLICAS (2), CLUSTER_LISTEN (127.0.0.1:8080), CLUSTER_DATABASE_URL
+# (postgres://postgres@127.0.0.1:5432/test), CLUSTER_SCHEMA (besthub_cluster); see deploy/cluster.sh.
+## cluster: the demo on PostgreSQL as REPLICAS replicas behind nginx on CLUSTER_LISTEN; Ctrl-C stops it.
+cluster: setup build cluster-tools
+	@deploy/cluster.sh
+
+# Debian's nginx (the load balancer) and psql (creates the cluster's schema).
+cluster-tools:
+	@{ test -x /usr/sbin/nginx && command -v psql >/dev/null; } || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx postgresql-client >/dev/null; }
+
+# --- Benchmarks (issue 7, 11); README.md "Benchmarks" says what each row measures. ---
 BENCH_STATE := /var/tmp/besthub/bench
 ISSO_VERSION := 0.14.0
 
-.PHONY: bench bench-tools bench-seed soak profile
+.PHONY: bench bench-tools bench-seed bench-fanout soak profile
 
 ## bench: release build, benchmark database, then every row of the table (bench/results/).
-bench: setup build bench-tools bench-seed
+bench: setup build bench-tools bench-seed bench-fanout
 	@python3 bench/run.py
 
 # PostgreSQL for the crash test and the soak rows (the machine's local server).
@@ -177,8 +192,13 @@ bench/node_modules/.installed: bench/package-lock.json
 # The database generator, built like the server binary (release, ssr) and with the variables
 # cargo-leptos sets (leptos reads LEPTOS_OUTPUT_NAME at compile time): without them this build
 # and the next `cargo leptos build` would each recompile leptos and the crate.
+BENCH_BUILD_ENV := LEPTOS_OUTPUT_NAME=besthub LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+	LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
+	LEPTOS_HASH_FILES=false LEPTOS_JS_MINIFY=true
+
 bench-seed:
-	@LEPTOS_OUTPUT_NAME=besthub LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-		LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
-		LEPTOS_HASH_FILES=false LEPTOS_JS_MINIFY=true \
-		cargo build --release --no-default-features --features ssr --example bench_seed
+	@$(BENCH_BUILD_ENV) cargo build --release --no-default-features --features ssr --example bench_seed
+
+# The live-stream fan-out client (benches/fanout.rs), built the same way.
+bench-fanout:
+	@$(BENCH_BUILD_ENV) cargo build --release --no-default-features --features ssr --example fanout

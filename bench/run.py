@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -82,6 +83,32 @@ PAGE_CACHE_BOUND_MIB = 256
 SOAK_ROWS = ("soak_sqlite", "soak_postgres")
 SOAK_PG_URL = (os.environ.get("BENCH_PG_URL") or os.environ.get("BESTHUB_TEST_PG_URL")
                or "postgres://postgres@127.0.0.1:5432/test")
+# The live-site rows (issue 11). --only live runs them all.
+LIVE_ROWS = ("live_junk", "live_comments", "live_small", "live_fanout", "live_fresh")
+# Rows that start servers of their own instead of the main one.
+OWN_SERVER_ROWS = (*SOAK_ROWS, "live_fresh")
+# Generated articles (without comments) the live rows use, apart from the 50-comment one.
+LIVE_ARTICLES = {"other": "bench-article-4", "small": "bench-article-3",
+                 "fanout": "bench-article-5"}
+JUNK_CONNECTIONS = 4  # junk POSTs: unknown path, cross-site, wrong password
+COMMENT_CONNECTIONS = 2  # comments posted while the article page is measured
+# The pause before each request of a background-load connection in the rows with a goal
+# (4 junk connections: up to 200 POSTs/s, 2 comment connections: up to 100 comments/s): a
+# steady stream of writes, each of which emptied the old page cache, whose own CPU stays
+# small. Their information rows send as fast as the server answers, which mostly measures
+# how the two cores are shared between the page, the load and wrk.
+LOAD_DELAY_MS = 20
+JUNK_FULL_ROW = "  the same, junk POSTs as fast as answered"
+COMMENTS_FULL_ROW = "  the same, comments on another article as fast as answered"
+COMMENTS_SAME_ROW = "  the same, comments on the same article, one per 20 ms each"
+SMALL_COMMENTS = 3  # comments of the small article page
+FANOUT_STREAMS = 5_000
+FANOUT_P99_MS = 250
+FANOUT_KB = 20
+FRESH_POSTS = 200
+FRESH_P99_MS = 100
+FRESH_TIMEOUT_S = 2.0  # a post not on replica B by then counts as missed
+FRESH_MAX_MISSED = 5  # the freshness row stops after this many missed posts
 ACCEPT_ENCODING = "br, gzip"
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = [
@@ -307,9 +334,11 @@ def form(template: str, **values: str) -> str:
 
 
 def wrk(url: str, *, connections: int, duration: int, work: Path, method="GET", headers=(),
-        body=None, threads=WRK_THREADS, warmup=WARMUP_S, mix: Path | None = None) -> dict:
+        body=None, threads=WRK_THREADS, warmup=WARMUP_S, mix: Path | None = None,
+        settle=True) -> dict:
     """Runs wrk with bench/wrk.lua (after an unmeasured warm-up run) and returns its summary.
-    With `mix`, the requests are drawn from that file (see bench/wrk.lua) instead."""
+    With `mix`, the requests are drawn from that file (see bench/wrk.lua) instead. With
+    `settle=False` it does not wait for the servers to be idle first (a background load runs)."""
     parsed = urllib.parse.urlsplit(url)
     path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
     out = Path(tempfile.mktemp(prefix="wrk-", suffix=".json", dir=work))
@@ -320,9 +349,11 @@ def wrk(url: str, *, connections: int, duration: int, work: Path, method="GET", 
     threads = max(1, min(threads, connections))
     base = ["wrk", f"-t{threads}", f"-c{connections}", "--timeout", "30s", "-s", BENCH / "wrk.lua"]
     if warmup:
-        quiesce()
+        if settle:
+            quiesce()
         run(base + [f"-d{warmup}s", url], timeout=warmup + 60, env=dict(env, WRK_JSON_OUT=""))
-    quiesce()
+    if settle:
+        quiesce()
     run(base + [f"-d{duration}s", url], timeout=duration + 60, env=env)
     summary = json.loads(out.read_text())
     out.unlink()
@@ -339,6 +370,40 @@ def wrk(url: str, *, connections: int, duration: int, work: Path, method="GET", 
         raise BenchError(f"{failed} of {summary['requests']} requests to {url} failed: {errors} "
                          "(status counts answers of 400 and above)")
     return summary
+
+
+def raise_nofile(want: int = 65536) -> None:
+    """Raises this process's open-file limit, and so its children's (servers and clients
+    holding thousands of streams), to `want`: the hard limit too when allowed (root)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= want:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(want, hard)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+
+
+def probe_stream(port: int, slug: str) -> None:
+    """Opens the article's live stream once and checks that it answers 200 text/event-stream."""
+    path = f"/articles/{slug}/events"
+    head = b""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                      "Accept: text/event-stream\r\n\r\n".encode())
+            while b"\r\n\r\n" not in head:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+    except OSError as e:
+        raise BenchError(f"GET {path}: {e}")
+    lines = head.split(b"\r\n\r\n", 1)[0].decode(errors="replace").lower().splitlines()
+    status = lines[0].split()[1] if lines and len(lines[0].split()) > 1 else "none"
+    if status != "200" or not any(l.startswith("content-type: text/event-stream") for l in lines):
+        raise BenchError(f"GET {path} answered {status} ({'; '.join(lines[1:4])}): no live "
+                         "event stream in this build")
 
 
 def quiesce(timeout: float = 30) -> None:
@@ -368,6 +433,45 @@ def quiesce(timeout: float = 30) -> None:
             return
         last = now
     log(f"servers still busy after {timeout:.0f} s; measuring anyway")
+
+
+class Load:
+    """wrk sending requests in the background (bench/wrk.lua, in a process group of its own)
+    until stop(): the load another measure runs under. Its answers are not checked (junk
+    answers 4xx by design); its summary says how many it sent."""
+
+    def __init__(self, name: str, url: str, *, connections: int, work: Path, method="GET",
+                 headers=(), body=None, mix: Path | None = None, delay_ms: float = 0) -> None:
+        parsed = urllib.parse.urlsplit(url)
+        self.out = Path(tempfile.mktemp(prefix=f"{name}-", suffix=".json", dir=work))
+        self.log = work / f"{name}.log"
+        env = dict(os.environ, WRK_METHOD=method,
+                   WRK_PATH=parsed.path + (f"?{parsed.query}" if parsed.query else ""),
+                   WRK_HEADERS="\n".join(headers), WRK_JSON_OUT=str(self.out),
+                   WRK_MIX=str(mix or ""), WRK_DELAY_MS=str(delay_ms))
+        if body is not None:
+            env["WRK_BODY"] = body
+        self.proc = PROCS.start(name, ["wrk", "-t1", f"-c{connections}", "--timeout", "30s",
+                                       "-s", BENCH / "wrk.lua", "-d3600s", url],
+                                self.log, env=env)
+
+    def stop(self) -> dict:
+        """Ends the load (on SIGINT wrk stops and writes its summary) and returns the summary."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        PROCS.stop(self.proc)
+        try:
+            summary = json.loads(self.out.read_text())
+        except (OSError, ValueError):
+            raise BenchError(f"the background wrk wrote no summary:\n{tail(self.log)}")
+        self.out.unlink()
+        secs = summary["duration_us"] / 1e6
+        summary["rps"] = summary["requests"] / secs if secs else 0.0
+        return summary
 
 
 def throughput_figure(s: dict) -> str:
@@ -898,6 +1002,320 @@ enabled = false
                   "database": {"big_thread_comments": SOAK_BIG_THREAD,
                                "articles": len(seed["slugs"]), "generated_s": round(seeded_s, 1)}})
 
+    # --- Live site (issue 11) ---------------------------------------------------------------
+
+    def need_generated(self) -> None:
+        if self.args.demo:
+            raise BenchError("needs the generated database (not --demo)")
+
+    def live_slug(self, which: str) -> str:
+        """A generated article the live rows use (LIVE_ARTICLES), one without comments."""
+        self.need_generated()
+        slug = LIVE_ARTICLES[which]
+        if slug not in self.seed["slugs"]:
+            raise BenchError(f"the generated database has no article {slug!r}")
+        return slug
+
+    def quiet_page(self) -> dict:
+        """The anonymous 50-comment article page with nothing else running: the baseline of
+        the rows measured under a load (measured once a run, when the first of them needs it)."""
+        if "quiet" not in self.__dict__:
+            path = ARTICLE_PATH.format(slug=self.seed["article_50"])
+            self.page(self.seed["article_50"])
+            self.quiet = wrk(f"{self.origin()}{path}", connections=self.args.connections,
+                             duration=self.args.duration, work=self.work)
+        return self.quiet
+
+    def page_under(self, load_name: str, load_url: str, **load) -> tuple[dict, dict]:
+        """The anonymous 50-comment article page measured like quiet_page() while a background
+        wrk sends `load` (Load's arguments); returns both summaries."""
+        path = ARTICLE_PATH.format(slug=self.seed["article_50"])
+        quiesce()
+        bg = Load(load_name, load_url, work=self.work, **load)
+        try:
+            time.sleep(0.5)
+            self.procs.check(bg.proc)
+            page = wrk(f"{self.origin()}{path}", connections=self.args.connections,
+                       duration=self.args.duration, work=self.work, settle=False)
+        finally:
+            sent = bg.stop()
+        return page, sent
+
+    def junk_mix(self) -> tuple[Path, dict]:
+        """The junk POSTs for bench/wrk.lua (one shape drawn at random per request) and the
+        status each shape answers to one probe first (none may succeed)."""
+        form_type = "Content-Type: application/x-www-form-urlencoded"
+        like = self.endpoint(LIKE_PATH)
+        sign_in = self.endpoint(SIGN_IN_PATH)
+        if self.args.demo:
+            victim = "nobody@bench.example"
+        else:  # a generated reader no other row signs in as (this one gets locked out)
+            victim = self.seed["reader_email_pattern"].replace(
+                "{i}", str(int(self.seed["readers"]) - 1))
+        slug = urllib.parse.quote_plus(self.seed["article_50"])
+        shapes = {
+            "unknown_path": ("/api/no_such_function_{n}", [form_type, f"Origin: {self.origin()}"],
+                             "slug=x"),
+            "cross_site": (like, [form_type, "Origin: http://evil.example",
+                                  "Sec-Fetch-Site: cross-site", f"Cookie: {self.cookie}"],
+                           f"slug={slug}&liked=true"),
+            "wrong_password": (sign_in, [form_type, f"Origin: {self.origin()}"],
+                               form("email={email}&password={password}&next=%2F", email=victim,
+                                    password="not-the-password-N").replace("N&", "{n}&")),
+        }
+        lines, probes = [], {}
+        for what, (path, headers, body) in shapes.items():
+            status, _, answer = request(self.port, "POST", path.replace("{n}", "probe"),
+                                        dict(h.split(": ", 1) for h in headers),
+                                        body.replace("{n}", "probe"))
+            if status < 400:
+                raise BenchError(f"junk POST {what} to {path} answered {status}: {answer[:200]!r}")
+            probes[what] = {"path": path, "status": status}
+            lines += [f"request 1 POST {path}", *(f"header {h}" for h in headers), f"body {body}"]
+        mix = self.work / "junk.mix"
+        mix.write_text("\n".join(lines) + "\n")
+        return mix, probes
+
+    def row_junk(self, key, name, goal, target: float) -> None:
+        """The anonymous page while junk POSTs arrive, paced (the goal: none of them may drop
+        cached pages), then as fast as they are answered (information: the cores shared)."""
+        if not self.cookie:
+            self.sign_in()
+        quiet = self.quiet_page()
+        mix, probes = self.junk_mix()
+        path = ARTICLE_PATH.format(slug=self.seed["article_50"])
+        for row_key, row_name, delay in ((key, name, LOAD_DELAY_MS),
+                                         (f"{key}_full", JUNK_FULL_ROW, 0)):
+            page, junk = self.page_under(f"junk-load-{delay}ms", f"{self.origin()}/", mix=mix,
+                                         connections=JUNK_CONNECTIONS, delay_ms=delay)
+            ratio = page["rps"] / quiet["rps"]
+            paced = row_key == key
+            self.add(row_key, row_name,
+                     f"{throughput_figure(page)}, {junk['rps']:,.0f} junk POSTs/s",
+                     "quiet " + throughput_figure(quiet), ratio,
+                     goal if paced else "(information)", ratio >= target if paced else None,
+                     {"path": path, "quiet": brief(quiet), "under_junk": brief(page),
+                      "junk": {"connections": JUNK_CONNECTIONS, "delay_ms": delay,
+                               "rps": round(junk["rps"], 1), "requests": junk["requests"],
+                               "errors": junk["errors"], "one_of_each": probes}})
+
+    def row_comments(self, key, name, goal, target: float) -> None:
+        """The anonymous page while comments are posted, paced, on another article (the goal),
+        on the same article, and on another article as fast as they are answered (both for
+        information)."""
+        if not self.cookie:
+            self.sign_in()
+        quiet = self.quiet_page()
+        post = self.endpoint(POST_PATH)
+        headers = ["Content-Type: application/x-www-form-urlencoded", f"Cookie: {self.cookie}",
+                   f"Origin: {self.origin()}"]
+        other, same = self.live_slug("other"), self.seed["article_50"]
+        # The same article last: its comments change the page measured.
+        for row_key, row_name, slug, delay in (
+                (key, name, other, LOAD_DELAY_MS),
+                (f"{key}_full", COMMENTS_FULL_ROW, other, 0),
+                (f"{key}_same", COMMENTS_SAME_ROW, same, LOAD_DELAY_MS)):
+            body = POST_FORM.replace("{slug}", urllib.parse.quote_plus(slug)).replace(
+                "wrk", "the+live+bench")
+            status, _, answer = request(self.port, "POST", post,
+                                        dict(h.split(": ", 1) for h in headers),
+                                        body.replace("{n}", "probe"))
+            if status >= 400:
+                raise BenchError(f"POST {post} on {slug} answered {status}: {answer[:200]!r}")
+            page, posts = self.page_under(f"comments-{row_key}", f"{self.origin()}{post}",
+                                          method="POST", body=body, headers=headers,
+                                          connections=COMMENT_CONNECTIONS, delay_ms=delay)
+            failed = sum(posts["errors"].values())
+            if failed > posts["requests"] * 0.01:
+                raise BenchError(f"{failed} of {posts['requests']} comment posts on {slug} failed: "
+                                 f"{posts['errors']}")
+            ratio = page["rps"] / quiet["rps"]
+            counted = row_key == key
+            self.add(row_key, row_name,
+                     f"{throughput_figure(page)}, {posts['rps']:,.0f} comments/s",
+                     "quiet " + throughput_figure(quiet), ratio,
+                     goal if counted else "(information)", ratio >= target if counted else None,
+                     {"path": ARTICLE_PATH.format(slug=same), "comments_on": slug,
+                      "quiet": brief(quiet), "while_posting": brief(page),
+                      "posts": {"connections": COMMENT_CONNECTIONS, "delay_ms": delay,
+                                "rps": round(posts["rps"], 1), "requests": posts["requests"],
+                                "errors": posts["errors"]}})
+
+    def small_page(self) -> bytes:
+        """The small article page: an article of the generated database with SMALL_COMMENTS
+        comments posted by the signed-in reader (before nginx serves its bytes)."""
+        slug = self.live_slug("small")
+        if not self.cookie:
+            self.sign_in()
+        post = self.endpoint(POST_PATH)
+        for i in range(SMALL_COMMENTS):
+            status, _, answer = request(self.port, "POST", post, {
+                "Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie,
+                "Origin": self.origin()},
+                form("slug={slug}&body={body}", slug=slug,
+                     body=f"A short remark number {i + 1} on this article."))
+            if status >= 400:
+                raise BenchError(f"POST {post} on {slug} answered {status}: {answer[:200]!r}")
+        return self.page(slug)
+
+    def row_small(self, key, name, goal, target: float) -> None:
+        slug = self.live_slug("small")
+        path = ARTICLE_PATH.format(slug=slug)
+        html = self.page(slug)
+        bh = wrk(f"{self.origin()}{path}", connections=self.args.connections,
+                 duration=self.args.duration, work=self.work)
+        ng = wrk(f"http://127.0.0.1:{self.nginx_port}{path}",
+                 connections=self.args.connections, duration=self.args.duration, work=self.work)
+        ratio = bh["rps"] / ng["rps"]
+        self.add(key, name, throughput_figure(bh), "nginx " + throughput_figure(ng), ratio, goal,
+                 ratio >= target, {"path": path, "html_bytes": len(html),
+                                   "comments": SMALL_COMMENTS, "besthub": brief(bh),
+                                   "nginx": brief(ng)})
+
+    def row_fanout(self, key, name, goal) -> None:
+        """FANOUT_STREAMS event streams on one article of a server of its own (on the
+        benchmark database), one comment posted: benches/fanout.rs measures the rest."""
+        fanout = Path(self.args.fanout)
+        if not fanout.exists():
+            raise BenchError(f"{fanout} is missing (make bench builds it: make bench-fanout)")
+        slug = self.live_slug("fanout")
+        if not self.cookie:
+            self.sign_in()
+        post = self.endpoint(POST_PATH)
+        raise_nofile()  # the server and the client each hold a socket per stream
+        limit = max(10_000, 2 * self.args.fanout_streams)
+        proc, port = self.launch(self.db_url, "besthub-fanout",
+                                 BESTHUB_LIVE_STREAMS_PER_CLIENT=str(limit),
+                                 BESTHUB_LIVE_STREAMS_TOTAL=str(2 * limit))
+        try:
+            probe_stream(port, slug)
+            quiesce()
+            out = run([fanout, "--addr", f"127.0.0.1:{port}", "--slug", slug,
+                       "--cookie", self.cookie, "--post-path", post,
+                       "--streams", self.args.fanout_streams, "--rss-pid", proc.pid,
+                       "--timeout-secs", 30], timeout=240)
+            self.procs.check(proc)
+        finally:
+            self.procs.stop(proc)
+        try:
+            result = json.loads(out.stdout)
+        except json.JSONDecodeError as e:
+            raise BenchError(f"fanout printed no JSON ({e}): {out.stdout[:300]!r} "
+                             f"{out.stderr[-500:]!r}")
+        streams = result["streams"]
+        if result["post"]["status"] is None or result["post"]["status"] >= 400:
+            raise BenchError(f"fanout's comment was refused: {result['post']}")
+        if not result["opened"]:
+            raise BenchError(f"no stream opened: {result['open_failed']}")
+        p50, p99, kb_each = result["p50_ms"], result["p99_ms"], result["kb_per_stream"]
+        got = result["received"]
+        figure = (f"p99 {p99 if p99 is not None else '-'} ms, p50 "
+                  f"{p50 if p50 is not None else '-'} ms; {got:,} of {streams:,} streams got it; "
+                  + (f"{kb_each:.1f} KB per stream" if kb_each is not None else "RSS unknown"))
+        met = (result["opened"] == streams and got == streams and p99 is not None
+               and p99 <= FANOUT_P99_MS and kb_each is not None and kb_each <= FANOUT_KB)
+        self.add(key, name, figure, f"budget {FANOUT_P99_MS} ms, {FANOUT_KB} KB", None, goal,
+                 met, {"slug": slug, "fanout": result})
+
+    def row_fresh(self, key, name, goal) -> None:
+        """Two replicas on one fresh PostgreSQL schema: a comment posted on A, B's anonymous
+        article page polled until it shows it; FRESH_POSTS times."""
+        schema = f"besthub_bench_fresh_{self.stamp.lower()}"
+        psql = ["psql", SOAK_PG_URL, "-X", "-v", "ON_ERROR_STOP=1", "-qc"]
+        run(psql + [f"CREATE SCHEMA {schema}"], timeout=60)
+        sep = "&" if "?" in SOAK_PG_URL else "?"
+        url = f"{SOAK_PG_URL}{sep}options=-c%20search_path%3D{schema}"
+        procs = []
+        try:
+            # A first: it migrates the empty schema and imports the demo articles alone.
+            a, port_a = self.launch(url, "besthub-fresh-a")
+            procs.append(a)
+            b, port_b = self.launch(url, "besthub-fresh-b")
+            procs.append(b)
+            origin = f"http://127.0.0.1:{port_a}"
+            email = f"fresh-{self.stamp.lower()}@bench.example"
+            cookie = SESSION_COOKIE + "=" + session_token(
+                port_a, self.endpoint(SIGN_UP_PATH, port=port_a),
+                form("name={name}&email={email}&password={password}&next=%2F",
+                     name="Freshness Reader", email=email, password="bench-password-1234"),
+                email)
+            _, _, home = request(port_b, "GET", "/")
+            slugs = re.findall(rb'href="/articles/([^"/?#]+)"', home)
+            if not slugs:
+                raise BenchError("no article link on replica B's home page")
+            slug = slugs[0].decode()
+            post = self.endpoint(POST_PATH, port=port_a)
+            page = ARTICLE_PATH.format(slug=slug) + "?sort=newest"
+            poll = http.client.HTTPConnection("127.0.0.1", port_b, timeout=10)
+            delays, polls, missed, post_ms = [], [], [], []
+            tag = self.stamp.lower()
+            for i in range(self.args.fresh_posts):
+                marker = f"Freshness probe {tag} number {i}"
+                self.get_page(poll, page)  # B has the page cached before the post
+                t0 = time.monotonic()
+                status, _, answer = request(port_a, "POST", post, {
+                    "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+                    "Origin": origin}, form("slug={slug}&body={body}", slug=slug, body=marker))
+                post_ms.append((time.monotonic() - t0) * 1000)
+                if status >= 400:
+                    raise BenchError(f"POST {post} on replica A answered {status}: "
+                                     f"{answer[:200]!r}")
+                n = 0
+                while True:
+                    n += 1
+                    if marker.encode() in self.get_page(poll, page):
+                        delays.append((time.monotonic() - t0) * 1000)
+                        polls.append(n)
+                        break
+                    if time.monotonic() - t0 > FRESH_TIMEOUT_S:
+                        missed.append(i)
+                        break
+                if len(missed) >= FRESH_MAX_MISSED:
+                    break
+            poll.close()
+            for p in procs:
+                self.procs.check(p)
+        finally:
+            for p in procs:
+                self.procs.stop(p)
+            run(psql + [f"DROP SCHEMA IF EXISTS {schema} CASCADE"], timeout=60, check=False)
+        tried = len(delays) + len(missed)
+        ordered = sorted(delays)
+        pct = lambda p: ordered[max(0, -(-len(ordered) * p // 100) - 1)] if ordered else None
+        ms = lambda v: round(v, 2) if v is not None else None
+        details = {"slug": slug, "page": page, "posts": tried, "seen": len(delays),
+                   "missed": len(missed), "timeout_s": FRESH_TIMEOUT_S,
+                   "p50_ms": ms(pct(50)), "p99_ms": ms(pct(99)),
+                   "max_ms": ms(max(delays, default=None)),
+                   "post_p50_ms": ms(statistics.median(post_ms) if post_ms else None),
+                   "polls_median": statistics.median(polls) if polls else None,
+                   "database": "PostgreSQL, a fresh schema on BENCH_PG_URL"}
+        if missed:
+            figure = (f"{len(missed)} of {tried} posts not on B within {FRESH_TIMEOUT_S:.0f} s "
+                      f"(p50 of the others {pct(50) or 0:.0f} ms)")
+            self.add(key, name, figure, "budget 100 ms", None, goal, False, details)
+            return
+        self.add(key, name, f"p99 {pct(99):.1f} ms, p50 {pct(50):.1f} ms over {tried} posts",
+                 f"budget {FRESH_P99_MS} ms", pct(99) / FRESH_P99_MS, goal,
+                 pct(99) <= FRESH_P99_MS, details)
+
+    @staticmethod
+    def get_page(conn: http.client.HTTPConnection, path: str) -> bytes:
+        """GET on a kept-alive connection (reconnecting once if the server closed it)."""
+        for attempt in (1, 2):
+            try:
+                conn.request("GET", path)
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status != 200:
+                    raise BenchError(f"GET {path} on replica B answered {resp.status}")
+                return body
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                if attempt == 2:
+                    raise
+        return b""
+
     def row_bytes(self, key, name, goal, resources: list[dict] | None) -> None:
         slug = self.seed["article_50"]
         path = ARTICLE_PATH.format(slug=slug)
@@ -1059,6 +1477,20 @@ enabled = false
                           "(cold cache)", "<= 100 ms"),
             "lighthouse": ("Lighthouse desktop", "100"),
             "lighthouse_mobile": ("Lighthouse mobile", "performance >= 95, the rest 100"),
+            "live_junk": (f"anonymous article page (50 comments), {c} connections, while junk POSTs "
+                          f"arrive at {JUNK_CONNECTIONS} connections, one per {LOAD_DELAY_MS} ms "
+                          "each (unknown path, cross-site, wrong password)",
+                          ">= 0.9x the quiet page"),
+            "live_comments": (f"the same while comments are posted on another article at "
+                              f"{COMMENT_CONNECTIONS} connections, one per {LOAD_DELAY_MS} ms each",
+                              ">= 0.9x the quiet page"),
+            "live_small": (f"cached anonymous hit, small article page ({SMALL_COMMENTS} comments), "
+                           f"{c} connections", ">= 0.5x nginx req/s"),
+            "live_fanout": (f"fan-out: {self.args.fanout_streams:,} open event streams on one "
+                            "article, one comment posted: time until each has it",
+                            f"p99 <= {FANOUT_P99_MS} ms, <= {FANOUT_KB} KB per stream"),
+            "live_fresh": (f"cross-replica freshness on PostgreSQL: post on A, poll B's page, "
+                           f"{self.args.fresh_posts} posts", f"p99 <= {FRESH_P99_MS} ms"),
             "soak_sqlite": (f"soak on SQLite: {sc} connections, {sd} s of mixed traffic",
                             soak_goal),
             "soak_postgres": (f"soak on PostgreSQL: {sc} connections, {sd} s of mixed traffic",
@@ -1066,10 +1498,11 @@ enabled = false
         }
         wants = lambda k: not self.args.only or k in self.args.only
         do = lambda key, fn: self.attempt(key, *names[key], fn)
-        if any(wants(k) for k in names if k not in SOAK_ROWS):
+        if any(wants(k) for k in names if k not in OWN_SERVER_ROWS):
             self.db_url = self.make_database()
             self.start_besthub(self.db_url)
             self.main_rows(wants, do)
+        do("live_fresh", self.row_fresh)
         do("soak_sqlite", lambda k, n, g: self.row_soak(k, n, g, "sqlite"))
         do("soak_postgres", lambda k, n, g: self.row_soak(k, n, g, "postgres"))
         self.elapsed = time.monotonic() - started
@@ -1089,11 +1522,16 @@ enabled = false
                     files[path] = self.page(slug50, signed_in)
                 except BenchError as e:
                     failed[key] = str(e)
+        if wants("live_small"):
+            try:
+                files[ARTICLE_PATH.format(slug=LIVE_ARTICLES["small"])] = self.small_page()
+            except BenchError as e:
+                failed["live_small"] = str(e)
         if files:
             try:
                 self.start_nginx(files)
             except BenchError as e:
-                failed = {k: str(e) for k in ("anon", "signed")} | failed
+                failed = {k: str(e) for k in ("anon", "signed", "live_small")} | failed
 
         def pages(signed_in: bool, target: float):
             def fn(key, name, goal):
@@ -1133,6 +1571,17 @@ enabled = false
         do("lighthouse", lambda k, n, g: self.row_lighthouse(k, n, g, mobile=False))
         do("lighthouse_mobile", lambda k, n, g: self.row_lighthouse(k, n, g, mobile=True))
 
+        # The live-site rows last: the comments they post change the pages measured above.
+        def small(key, name, goal):
+            if key in failed or not self.nginx_port:
+                raise BenchError(failed.get(key, "nginx is not serving the small page"))
+            self.row_small(key, name, goal, target=0.5)
+
+        do("live_junk", lambda k, n, g: self.row_junk(k, n, g, target=0.9))
+        do("live_small", small)
+        do("live_fanout", self.row_fanout)
+        do("live_comments", lambda k, n, g: self.row_comments(k, n, g, target=0.9))
+
     def report(self) -> int:
         print_table(self.rows)
         result = {
@@ -1150,6 +1599,12 @@ enabled = false
                          "soak": {"connections": self.args.soak_connections,
                                   "duration_s": self.args.soak_duration,
                                   "mix_percent": SOAK_MIX, "signed_in_readers": SOAK_READERS},
+                         "live": {"articles": LIVE_ARTICLES,
+                                  "junk_connections": JUNK_CONNECTIONS,
+                                  "load_delay_ms": LOAD_DELAY_MS,
+                                  "comment_connections": COMMENT_CONNECTIONS,
+                                  "fanout_streams": self.args.fanout_streams,
+                                  "fresh_posts": self.args.fresh_posts},
                          "endpoints": self.__dict__.get("_endpoints", {})},
             "machine": {"cpus": os.cpu_count(), "versions": tool_versions(self.args.venv)},
             "seed": {k: v for k, v in self.seed.items() if k != "comments_200"
@@ -1281,8 +1736,7 @@ def read_json(path: Path) -> dict:
 
 def parse_args() -> argparse.Namespace:
     rows = ["anon", "signed", "uncached", "deep", "list", "post", "bytes", "hydration", "lighthouse",
-            "lighthouse_mobile",
-            *SOAK_ROWS]
+            "lighthouse_mobile", *LIVE_ROWS, *SOAK_ROWS]
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--binary", default=str(TARGET / "release/besthub"), help="server binary")
     p.add_argument("--site-root", default=str(REPO / "target/site"), help="built site (pkg/ etc.)")
@@ -1294,19 +1748,26 @@ def parse_args() -> argparse.Namespace:
                    help="no generator: demo content, a signed-up reader, synthetic Isso comments; "
                         "the 100,000-comment row is skipped")
     p.add_argument("--only", type=lambda s: s.split(","),
-                   help=f"comma-separated rows: {','.join(rows)} (soak: both soak rows)")
+                   help=f"comma-separated rows: {','.join(rows)} (soak: both soak rows; "
+                        "live: the live_* rows)")
     p.add_argument("--connections", type=int, default=CONNECTIONS)
     p.add_argument("--duration", type=int, default=DURATION_S, help="seconds per wrk run")
     p.add_argument("--hydration-runs", type=int, default=HYDRATION_RUNS)
     p.add_argument("--lighthouse-runs", type=int, default=LIGHTHOUSE_RUNS)
     p.add_argument("--soak-connections", type=int, default=SOAK_CONNECTIONS)
     p.add_argument("--soak-duration", type=int, default=SOAK_DURATION_S, help="seconds")
+    p.add_argument("--fanout", default=str(TARGET / "release/examples/fanout"),
+                   help="the fan-out client (benches/fanout.rs)")
+    p.add_argument("--fanout-streams", type=int, default=FANOUT_STREAMS)
+    p.add_argument("--fresh-posts", type=int, default=FRESH_POSTS)
     p.add_argument("--venv", default=str(STATE / "venv"), help="Isso's venv")
     p.add_argument("--results", default=str(BENCH / "results"))
     p.add_argument("--strict", action="store_true", help="exit 1 when a goal is not met")
     args = p.parse_args()
     if args.only and "soak" in args.only:
         args.only = [r for r in args.only if r != "soak"] + list(SOAK_ROWS)
+    if args.only and "live" in args.only:
+        args.only = [r for r in args.only if r != "live"] + list(LIVE_ROWS)
     for r in args.only or []:
         if r not in rows:
             p.error(f"unknown row {r!r} (rows: {', '.join(rows)})")

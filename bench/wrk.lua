@@ -17,6 +17,8 @@
 --                (the same value wherever it appears in one request) and "{n}" a number
 --                unique to the request.
 --   WRK_JSON_OUT file for the summary (requests, duration, errors, latency percentiles)
+--   WRK_DELAY_MS a pause before each request of a connection, in milliseconds (a paced
+--                background load instead of one as fast as the server answers)
 
 local method = os.getenv("WRK_METHOD") or "GET"
 local path = os.getenv("WRK_PATH")
@@ -91,6 +93,11 @@ local function mixed_request(n)
   for name, value in pairs(shape.headers) do h[name] = fill(value, chosen, n) end
   local b = shape.body and fill(shape.body, chosen, n) or nil
   return wrk.format(shape.method, fill(shape.path, chosen, n), h, b)
+end
+
+local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if delay_ms and delay_ms > 0 then
+  function delay() return delay_ms end
 end
 
 local threads = {}

@@ -3,13 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defineConfig } from '@playwright/test';
+import { liveDatabaseUrl, repoRoot, serverBinary, serverEnv } from './servers';
 
 // This file is evaluated by the main Playwright process and again by every worker.
 // Anything that must be the same everywhere (port, temporary directory) is decided
 // once, in the first process, and handed to the workers through the environment,
 // which they inherit.
-
-const repoRoot = path.resolve(__dirname, '..');
 
 /** Asks the OS for a free TCP port on 127.0.0.1, synchronously. */
 function findFreePort(): string {
@@ -30,9 +29,53 @@ const port = process.env.BESTHUB_E2E_PORT;
 const tmpDir = process.env.BESTHUB_E2E_TMP;
 const baseURL = `http://127.0.0.1:${port}`;
 
-const serverBinary =
-  process.env.BESTHUB_BIN ??
-  `${process.env.CARGO_TARGET_DIR ?? '/var/tmp/besthub/target'}/release/besthub`;
+// The live project (live.hydrate.spec.ts) runs replicas sharing one PostgreSQL database, as in
+// production: a fresh schema of BESTHUB_E2E_PG_URL (default: the local server, trust auth),
+// created here and dropped by global-teardown.ts. Two replicas are web servers below; the
+// spec starts (and restarts) a third itself on BESTHUB_E2E_LIVE_PORT_C. Without a reachable
+// server the live project is left out, with a warning, so that a machine without
+// PostgreSQL still runs everything else.
+const pgAdminUrl = process.env.BESTHUB_E2E_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Creates a fresh schema for this run, or returns '' (with a warning) when that fails. */
+function createLiveSchema(): string {
+  const schema = `e2e_${process.pid}_${Date.now().toString(36)}`;
+  try {
+    execFileSync('psql', [pgAdminUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE SCHEMA ${schema}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10_000,
+    });
+    return schema;
+  } catch (error) {
+    console.warn(`live project skipped: no PostgreSQL schema at ${pgAdminUrl} (${String(error).split('\n')[0]})`);
+    return '';
+  }
+}
+
+if (process.env.BESTHUB_E2E_PG_SCHEMA === undefined) {
+  process.env.BESTHUB_E2E_PG_SCHEMA = createLiveSchema();
+  process.env.BESTHUB_E2E_PG_ADMIN_URL = pgAdminUrl;
+  process.env.BESTHUB_E2E_LIVE_PORT_A = findFreePort();
+  process.env.BESTHUB_E2E_LIVE_PORT_B = findFreePort();
+  process.env.BESTHUB_E2E_LIVE_PORT_C = findFreePort();
+}
+const liveSchema = process.env.BESTHUB_E2E_PG_SCHEMA;
+
+/** A replica of the live project on `listenPort`. */
+function liveReplica(listenPort: string) {
+  return {
+    command: `${JSON.stringify(serverBinary)} serve`,
+    cwd: repoRoot,
+    url: `http://127.0.0.1:${listenPort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    env: serverEnv(listenPort, liveDatabaseUrl()),
+  };
+}
+
+const LIVE_SPECS = /live\.hydrate\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -67,37 +110,42 @@ export default defineConfig({
     {
       name: 'hydrated',
       use: { javaScriptEnabled: true },
+      testIgnore: LIVE_SPECS,
     },
     {
       name: 'no-js',
       use: { javaScriptEnabled: false },
       testIgnore: /\.hydrate\.spec\.ts$/,
     },
+    ...(liveSchema
+      ? [
+          {
+            name: 'live',
+            testMatch: LIVE_SPECS,
+            use: {
+              javaScriptEnabled: true,
+              baseURL: `http://127.0.0.1:${process.env.BESTHUB_E2E_LIVE_PORT_A}`,
+            },
+          },
+        ]
+      : []),
   ],
 
-  webServer: {
-    command: `${JSON.stringify(serverBinary)} serve`,
-    cwd: repoRoot,
-    url: `${baseURL}/healthz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      ...(process.env as Record<string, string>),
-      BESTHUB_LISTEN: `127.0.0.1:${port}`,
-      BESTHUB_DATABASE_URL: `sqlite://${tmpDir}/besthub.db`,
-      BESTHUB_PUBLIC_URL: baseURL,
-      LEPTOS_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
-      LEPTOS_SITE_PKG_DIR: 'pkg',
-      LEPTOS_OUTPUT_NAME: 'besthub',
-      LEPTOS_ENV: 'PROD',
-      // Every test signs up from 127.0.0.1; the per-address limit is tested in Rust.
-      BESTHUB_SIGNUPS_PER_HOUR: '1000000',
-      BESTHUB_SIGN_INS_PER_MINUTE: '1000000',
-      // Tests post many comments from one reader; the per-reader limit is tested in Rust.
-      BESTHUB_COMMENTS_PER_MINUTE: '1000000',
-      BESTHUB_LOG_FILTER: 'warn',
+  // Started one after the other, each once it answers: the first live replica has migrated the
+  // schema and imported the demo before the second starts.
+  webServer: [
+    {
+      command: `${JSON.stringify(serverBinary)} serve`,
+      cwd: repoRoot,
+      url: `${baseURL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: serverEnv(port, `sqlite://${tmpDir}/besthub.db`),
     },
-  },
+    ...(liveSchema
+      ? [liveReplica(process.env.BESTHUB_E2E_LIVE_PORT_A!), liveReplica(process.env.BESTHUB_E2E_LIVE_PORT_B!)]
+      : []),
+  ],
 });

@@ -5,7 +5,9 @@
 // site fetches that page's HTML and swaps in its header, main content and footer, its title
 // and the head's description and link tags, then hydrates the islands that came with it.
 // Until then, and whenever the answer is not a page of this site (a redirect, a download),
-// links navigate as usual: this script only ever saves a reload.
+// links navigate as usual: this script only ever saves a reload. Just before it swaps, it
+// dispatches `besthub:navigate` on the document, so that what belongs to the page leaving
+// (its live-update stream and the islands subscribed to it) is let go.
 
 const SWAPPED = ['.site-header', '#main', '.site-footer'];
 const HEAD_TAGS = 'meta[name="description"], meta[property], link[rel="canonical"]';
@@ -62,6 +64,7 @@ async function show(url, push) {
     location.assign(url);
     return;
   }
+  document.dispatchEvent(new Event('besthub:navigate'));
   for (const [old, next] of parts) old.replaceWith(document.adoptNode(next));
   document.title = doc.title;
   for (const tag of document.head.querySelectorAll(HEAD_TAGS)) tag.remove();

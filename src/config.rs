@@ -26,6 +26,9 @@ const KEYS: &[&str] = &[
     "sign_ins_per_minute",
     "comments_per_minute",
     "page_cache_seconds",
+    "page_cache_pages",
+    "live_streams_per_client",
+    "live_streams_total",
 ];
 
 /// The validated runtime configuration.
@@ -57,6 +60,12 @@ pub struct Config {
     pub comments_per_minute: i64,
     /// Longest time a page rendered for anonymous readers is served again (0: never).
     pub page_cache_seconds: u64,
+    /// Pages the page cache keeps at most (the least recently used go first).
+    pub page_cache_pages: usize,
+    /// Live-update streams one client address may hold open at once.
+    pub live_streams_per_client: usize,
+    /// Live-update streams this server holds open at once, all clients together.
+    pub live_streams_total: usize,
 }
 
 /// A configuration problem, phrased for the person starting the server.
@@ -243,10 +252,29 @@ impl Config {
                 _ => Err("expected a whole number of at least 1".to_owned()),
             }
         })?;
-        let page_cache_seconds = raw.parse("page_cache_seconds", Some("5"), |v| {
+        let page_cache_seconds = raw.parse("page_cache_seconds", Some("60"), |v| {
             match v.trim().parse::<u64>() {
                 Ok(n) if n <= 3600 => Ok(n),
                 _ => Err("expected a whole number of seconds from 0 to 3600".to_owned()),
+            }
+        })?;
+        let page_cache_pages = raw.parse("page_cache_pages", Some("4000"), |v| {
+            match v.trim().parse::<usize>() {
+                Ok(n) if (16..=1_000_000).contains(&n) => Ok(n),
+                _ => Err("expected a whole number from 16 to 1000000".to_owned()),
+            }
+        })?;
+        let live_streams_per_client =
+            raw.parse("live_streams_per_client", Some("16"), |v| {
+                match v.trim().parse::<usize>() {
+                    Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+                    _ => Err("expected a whole number from 1 to 1000000".to_owned()),
+                }
+            })?;
+        let live_streams_total = raw.parse("live_streams_total", Some("10000"), |v| {
+            match v.trim().parse::<usize>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+                _ => Err("expected a whole number from 1 to 1000000".to_owned()),
             }
         })?;
         Ok(Self {
@@ -263,6 +291,9 @@ impl Config {
             sign_ins_per_minute,
             comments_per_minute,
             page_cache_seconds,
+            page_cache_pages,
+            live_streams_per_client,
+            live_streams_total,
         })
     }
 

@@ -4,6 +4,7 @@
 //! Storage functions elsewhere take a [`Pool`] and use portable SQL (`$1` placeholders,
 //! `ON CONFLICT`, `RETURNING`), so one contract test suite covers both backends.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -118,6 +119,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pool, DbError> {
     Ok(pool)
 }
 
+/// The backend `pool` is connected to.
+pub fn backend_of(pool: &Pool) -> Backend {
+    Backend::of_url(pool.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
+}
+
 /// Answers whether the database responds to a trivial query.
 pub async fn ping(pool: &Pool) -> bool {
     sqlx::query("SELECT 1").execute(pool).await.is_ok()
@@ -157,9 +163,50 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Milliseconds since the Unix epoch: the unit of every stored time.
+/// How far this machine's clock is behind the database's, in milliseconds (see [`sync_clock`]).
+static CLOCK_OFFSET_MS: AtomicI64 = AtomicI64::new(0);
+
+/// Milliseconds since the Unix epoch: the unit of every stored time. On PostgreSQL it is the
+/// database server's clock (this machine's, corrected by the offset [`sync_clock`] measured),
+/// so replicas whose clocks differ by seconds agree on session expiry, the edit window and
+/// rate-limit windows.
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    chrono::Utc::now().timestamp_millis() + CLOCK_OFFSET_MS.load(Ordering::Relaxed)
+}
+
+/// How far `local` (a clock reading milliseconds) is behind the database's clock: the
+/// database's time minus the middle of the round trip that read it.
+pub async fn clock_offset(pool: &Pool, local: impl Fn() -> i64) -> sqlx::Result<i64> {
+    let before = local();
+    let db_ms: i64 =
+        sqlx::query_scalar("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)")
+            .fetch_one(pool)
+            .await?;
+    let after = local();
+    Ok(db_ms - (before + after) / 2)
+}
+
+/// On PostgreSQL, sets [`now_ms`] to follow the database's clock, measured now and again
+/// every minute (clocks drift). SQLite lives on this machine: its clock is ours.
+pub async fn sync_clock(pool: &Pool) -> sqlx::Result<()> {
+    if backend_of(pool) != Backend::Postgres {
+        return Ok(());
+    }
+    let local = || chrono::Utc::now().timestamp_millis();
+    CLOCK_OFFSET_MS.store(clock_offset(pool, local).await?, Ordering::Relaxed);
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        every_minute.tick().await;
+        loop {
+            every_minute.tick().await;
+            match clock_offset(&pool, local).await {
+                Ok(offset) => CLOCK_OFFSET_MS.store(offset, Ordering::Relaxed),
+                Err(err) => tracing::warn!(error = %err, "measuring the database clock failed"),
+            }
+        }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -17,12 +17,15 @@ pub mod articles;
 pub mod discussion;
 pub mod error;
 pub mod feedback;
+pub mod live;
 pub mod site;
 
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod events;
 #[cfg(all(test, feature = "ssr"))]
 mod html_audit;
 #[cfg(feature = "ssr")]

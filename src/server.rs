@@ -21,6 +21,7 @@ use crate::app::{shell, App};
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::error::AppError;
+use crate::events::Events;
 use crate::import;
 use crate::state::AppState;
 
@@ -36,6 +37,9 @@ pub enum ServeError {
     /// Re-rendering stored articles failed.
     #[error("re-rendering articles: {0}")]
     Rerender(sqlx::Error),
+    /// Setting up change events (or the clock) on the database failed.
+    #[error("change events: {0}")]
+    Events(sqlx::Error),
     /// Importing the demo content failed.
     #[error("demo content: {0}")]
     Demo(sqlx::Error),
@@ -65,14 +69,21 @@ pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let body_limit = state.config.body_limit_bytes;
     let options = state.leptos_options.clone();
-    let cache = Arc::new(crate::page_cache::PageCache::new(
+    let cache = crate::page_cache::PageCache::new(
         std::time::Duration::from_secs(state.config.page_cache_seconds),
-    ));
+        state.config.page_cache_pages,
+        &state.events,
+    );
+    let streams = crate::live::stream::Streams::new(&state.config);
     Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/articles/{slug}/source",
             get(crate::articles::source::source_redirect),
+        )
+        .route(
+            "/articles/{slug}/events",
+            get(crate::live::stream::events).with_state((state.clone(), streams)),
         )
         .leptos_routes_with_context(&state, routes, || (), {
             let options = options.clone();
@@ -83,19 +94,20 @@ pub fn router(state: AppState) -> Router {
             _,
         >(|| (), shell))
         .layer(axum::middleware::from_fn(error_status))
+        .layer(CompressionLayer::new())
+        // Outside compression, so a kept page is kept compressed; inside the session, so a
+        // page is kept per live session only and cookies are set on kept pages too.
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            session::session_middleware,
+            cache,
+            crate::page_cache::middleware,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::csrf_middleware,
         ))
-        .layer(CompressionLayer::new())
-        // Outside compression, so a kept page is kept compressed.
         .layer(axum::middleware::from_fn_with_state(
-            (state.clone(), cache),
-            crate::page_cache::middleware,
+            state.clone(),
+            session::session_middleware,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -261,6 +273,12 @@ async fn healthz(State(pool): State<Pool>) -> (StatusCode, &'static str) {
 /// or SIGTERM, finishing requests in flight before returning.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let pool = db::connect(&config.database_url, 16).await?;
+    db::sync_clock(&pool).await.map_err(ServeError::Events)?;
+    let events = Events::new(&pool).await.map_err(ServeError::Events)?;
+    events
+        .listen(&config.database_url)
+        .await
+        .map_err(ServeError::Events)?;
     match crate::articles::store::rerender_stale(&pool).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
@@ -285,6 +303,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         leptos_options,
         pool: pool.clone(),
         config: Arc::new(config),
+        events: events.clone(),
     };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -306,7 +325,12 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Open live streams would keep the server waiting for ever: end them, so their
+        // browsers reconnect (to another replica, behind a load balancer).
+        events.shut_down();
+    })
     .await
     .map_err(|source| ServeError::Io {
         addr: addr.to_string(),
@@ -317,8 +341,8 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     Ok(())
 }
 
-/// Sweeps expired sessions and rate-limit windows once an hour, so those tables do not grow
-/// with traffic.
+/// Sweeps expired sessions, rate-limit windows and old live events once an hour, so those
+/// tables do not grow with traffic.
 fn spawn_sweeper(pool: Pool) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -332,6 +356,11 @@ fn spawn_sweeper(pool: Pool) {
                     "expired rows removed"
                 ),
                 Err(err) => tracing::warn!(error = %err, "sweeping expired rows failed"),
+            }
+            match crate::events::log::prune(&pool, db::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "old live events removed"),
+                Err(err) => tracing::warn!(error = %err, "pruning the event log failed"),
             }
         }
     });

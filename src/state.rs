@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use crate::config::Config;
 use crate::db::Pool;
 use crate::error::AppError;
+use crate::events::Events;
 
-/// What every request can reach: Leptos options, the pool and the configuration.
+/// What every request can reach: Leptos options, the pool, the configuration and the events.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     /// Leptos's build and site options.
@@ -18,6 +19,8 @@ pub struct AppState {
     pub pool: Pool,
     /// The validated runtime configuration.
     pub config: Arc<Config>,
+    /// Committed writes, told to everything that depends on them.
+    pub events: Events,
 }
 
 /// The [`AppState`] that the router provides to server functions and pages.

@@ -316,15 +316,28 @@ async fn pages_are_kept_until_a_write_and_never_shown_to_another_reader() {
         "never another reader's page"
     );
 
-    // …and any write through the server starts the cache over.
-    let write = Request::post("/api/post_comment")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .body(Body::from("slug=sqlite-wal-in-production&body=hi"))
-        .expect("request");
-    let _ = common::send(&app, write).await;
+    // …a refused write changes nothing, so the page stays kept…
+    let write = |session: Option<&str>| {
+        let mut request = Request::post("/api/post_comment")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "http://127.0.0.1:3000");
+        if let Some(token) = session {
+            request = request.header(header::COOKIE, format!("besthub_session={token}"));
+        }
+        request
+            .body(Body::from("slug=sqlite-wal-in-production&body=hi"))
+            .expect("request")
+    };
+    let refused = common::send(&app, write(None)).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     let third = common::send(&app, page(None)).await;
-    assert!(third.body.contains("Changed behind its back"));
+    assert_eq!(third.body, first.body, "still served from memory");
+
+    // …and a write to the article drops its page at once.
+    let posted = common::send(&app, write(Some(&token))).await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.body);
+    let fourth = common::send(&app, page(None)).await;
+    assert!(fourth.body.contains("Changed behind its back"));
 }
 
 /// Sends `body` to `uri` with `content_type`, as a script calling the API would, and returns

@@ -239,7 +239,10 @@ pub async fn sign_out() -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     session::require_user()?;
     if let Some(id_hash) = session::request_session().id_hash {
-        store::delete_session(&state.pool, &id_hash).await?;
+        let mut tx = state.pool.begin().await?;
+        store::delete_session(&mut *tx, &id_hash).await?;
+        let change = crate::events::Change::SessionEnded { session: id_hash };
+        state.events.commit(tx, change).await?;
     }
     session::set_cookie(&session::session_cookie("", state.config.is_https(), 0));
     Ok(())

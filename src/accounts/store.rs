@@ -222,10 +222,13 @@ pub async fn extend_session(pool: &Pool, id_hash: &str, expires_at: i64) -> sqlx
 }
 
 /// Deletes one session (sign-out).
-pub async fn delete_session(pool: &Pool, id_hash: &str) -> sqlx::Result<()> {
+pub async fn delete_session<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id_hash: &str,
+) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

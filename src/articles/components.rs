@@ -13,12 +13,9 @@ use crate::accounts::{sign_in_href, use_auth, CurrentUser};
 use crate::discussion::{get_comments, CommentPage, Discussion};
 use crate::error::AppError;
 use crate::feedback::{
-    FollowControl, FollowState, LikeControl, LikeState, RatingControl, RatingDistribution,
-    RatingSummary,
+    FollowControl, FollowState, LikeControl, LikeState, RatingControl, RatingSummary,
 };
-use crate::site::{
-    error_view, path_segment, plural, use_page_number, use_site_info, DateTime, SiteInfo,
-};
+use crate::site::{error_view, path_segment, use_page_number, use_site_info, DateTime, SiteInfo};
 
 /// The home page: newest articles first.
 #[component]
@@ -291,6 +288,7 @@ fn ArticleReader(
                 }
                 back=format!("{path}#written-by")
                 can_follow=user.as_ref().is_some_and(|u| article.author_user_id != Some(u.id))
+                live=Some(article.slug.clone())
             />
             {(!signed_in)
                 .then(|| {
@@ -322,45 +320,27 @@ fn ReaderFeedback(article: ArticleView, path: String, signed_in: bool) -> impl I
         ],
         mine: article.my_rating,
     };
+    let sign_in = (!signed_in).then(|| sign_in_href(&path, "#reader-feedback"));
     view! {
         <section class="panel" id="reader-feedback" aria-labelledby="reader-feedback-heading">
             <h2 id="reader-feedback-heading">"Reader feedback"</h2>
             <p class="lede">"How this landed with the community"</p>
+            // Islands for signed-out readers too (a link to sign in instead of the form), so
+            // that everyone's counts follow the article's live events.
             <div class="feedback-likes">
-                {if signed_in {
-                    view! {
-                        <LikeControl
-                            slug=article.slug.clone()
-                            initial=LikeState {
-                                liked: article.liked,
-                                count: article.like_count,
-                            }
-                        />
+                <LikeControl
+                    slug=article.slug.clone()
+                    initial=LikeState {
+                        liked: article.liked,
+                        count: article.like_count,
                     }
-                        .into_any()
-                } else {
-                    view! {
-                        <p class="count">{plural(article.like_count, "like", "likes")}</p>
-                        <a href=sign_in_href(&path, "#reader-feedback")>"Sign in to like"</a>
-                    }
-                        .into_any()
-                }}
+                    sign_in=sign_in.clone()
+                />
             </div>
             <div class="feedback-rating">
                 <h3 id="rate-heading">"Rate this article"</h3>
                 <p>"Was this worth your time?"</p>
-                {if signed_in {
-                    view! { <RatingControl slug=article.slug.clone() initial=summary /> }.into_any()
-                } else {
-                    view! {
-                        <p>
-                            <a href=sign_in_href(&path, "#reader-feedback")>"Sign in to rate"</a>
-                        </p>
-                        <p class="rating-average">{summary.average_text()}</p>
-                        <RatingDistribution summary />
-                    }
-                        .into_any()
-                }}
+                <RatingControl slug=article.slug.clone() initial=summary sign_in />
             </div>
         </section>
     }
@@ -413,6 +393,7 @@ fn AuthorView(data: AuthorPageData, site: SiteInfo, user: Option<CurrentUser>) -
                 }
                 back=base.clone()
                 can_follow=user.as_ref().is_some_and(|u| author.user_id != Some(u.id))
+                live=None
             />
             {user
                 .is_none()

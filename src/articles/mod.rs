@@ -167,6 +167,7 @@ pub async fn list_articles(page: u32) -> Result<ArticleListPage, AppError> {
     let state = crate::state::app_state()?;
     let (limit, offset) = page_window(page);
     let items = store::list_newest(&state.pool, limit, offset).await?;
+    crate::page_cache::shows(crate::page_cache::Shows::Listings);
     Ok(ArticleListPage::from_rows(page, items))
 }
 
@@ -177,6 +178,9 @@ pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     let mut article = store::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    // The page shows the article's counts and its author's followers.
+    crate::page_cache::shows(crate::page_cache::Shows::Article(&article.slug));
+    crate::page_cache::shows(crate::page_cache::Shows::Author(&article.author_handle));
     if let Some(user) = crate::accounts::session::current_user() {
         let (liked, rating, following) = crate::feedback::store::viewer_state(
             &state.pool,
@@ -201,6 +205,7 @@ pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData
     let author = store::find_author(&state.pool, &handle)
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::page_cache::shows(crate::page_cache::Shows::Author(&author.handle));
     let (limit, offset) = page_window(page);
     let items = store::list_by_author(&state.pool, author.id, limit, offset).await?;
     let following = match crate::accounts::session::current_user() {
@@ -223,6 +228,7 @@ pub async fn get_tag_page(tag: String, page: u32) -> Result<ArticleListPage, App
     }
     let (limit, offset) = page_window(page);
     let items = store::list_by_tag(&state.pool, &tag, limit, offset).await?;
+    crate::page_cache::shows(crate::page_cache::Shows::Listings);
     Ok(ArticleListPage::from_rows(page, items))
 }
 

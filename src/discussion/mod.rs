@@ -134,6 +134,9 @@ pub struct CommentPage {
     /// The server's clock when the page was read, so edit windows render the same text on
     /// the server and after hydration.
     pub now: i64,
+    /// The newest change event when the page was read: its live stream resumes from there,
+    /// so nothing committed between this read and the stream's start is missed.
+    pub live_since: i64,
 }
 
 /// A sub-thread page: one comment, a page of its replies and two levels below them.
@@ -155,6 +158,9 @@ pub struct ThreadPage {
     pub total: i64,
     /// The server's clock when the page was read.
     pub now: i64,
+    /// The newest change event when the page was read: its live stream resumes from there,
+    /// so nothing committed between this read and the stream's start is missed.
+    pub live_since: i64,
 }
 
 /// A comment just posted, and the article's new comment count.
@@ -231,9 +237,12 @@ pub async fn get_comments(
 ) -> Result<CommentPage, AppError> {
     let state = crate::state::app_state()?;
     let viewer = store::Viewer::from_session();
+    // Read first: whatever commits after it reaches the page through its live stream.
+    let live_since = crate::events::log::latest(&state.pool).await?;
     let article = store::find_article(&state.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::page_cache::shows(crate::page_cache::Shows::Article(&article.slug));
     let sort = Sort::from_param(sort.as_deref());
     let page = page.unwrap_or(1).clamp(1, 100_000);
     let now = crate::db::now_ms();
@@ -246,6 +255,7 @@ pub async fn get_comments(
         has_more,
         total: article.comment_count,
         now,
+        live_since,
     })
 }
 
@@ -258,9 +268,11 @@ pub async fn get_comment_thread(
 ) -> Result<ThreadPage, AppError> {
     let state = crate::state::app_state()?;
     let viewer = store::Viewer::from_session();
+    let live_since = crate::events::log::latest(&state.pool).await?;
     let article = store::find_article(&state.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::page_cache::shows(crate::page_cache::Shows::Article(&article.slug));
     let page = page.unwrap_or(1).clamp(1, 100_000);
     let now = crate::db::now_ms();
     let (thread, has_more) = store::sub_thread(&state.pool, article.id, id, page, &viewer, now)
@@ -278,8 +290,28 @@ pub async fn get_comment_thread(
         context_href,
         total: article.comment_count,
         now,
+        live_since,
     })
 }
+
+/// Comment `id` of the article `slug` as the reader sees it (their own, editable, deletable):
+/// how an open page fetches a comment that a live event announced, posted or edited. Not
+/// found when it is not on that article or is deleted.
+#[server(endpoint = "get_comment", input = GetUrl)]
+pub async fn get_comment(slug: String, id: i64) -> Result<Comment, AppError> {
+    let state = crate::state::app_state()?;
+    let record = store::record(&state.pool, id)
+        .await?
+        .filter(|r| r.article_slug == slug && !r.deleted)
+        .ok_or(AppError::NotFound)?;
+    let viewer = store::Viewer::from_session();
+    store::find(&state.pool, record.id, &viewer, crate::db::now_ms())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[cfg(feature = "ssr")]
+use crate::events::Change;
 
 /// Sends a reader without JavaScript to where comment `id` is shown; the hydrated page
 /// updates in place, so nothing is looked up for it.
@@ -328,8 +360,9 @@ pub async fn post_comment(
         limit,
     };
     let html = body::render(&text);
+    let mut tx = state.pool.begin().await?;
     let inserted = store::insert(
-        &state.pool,
+        &mut tx,
         article.id,
         parent,
         user.id,
@@ -353,12 +386,19 @@ pub async fn post_comment(
             )))
         }
     };
+    let total = store::comment_count(&mut *tx, article.id).await?;
+    let change = Change::CommentPosted {
+        slug: article.slug,
+        id,
+        parent_id: parent,
+        total,
+    };
+    state.events.commit(tx, change).await?;
     let viewer = store::Viewer::from_session();
     let comment = store::find(&state.pool, id, &viewer, now)
         .await?
         .ok_or(AppError::Internal)?;
     back_to_comment(&state.pool, id).await?;
-    let total = store::comment_count(&state.pool, article.id).await?;
     Ok(Posted { comment, total })
 }
 
@@ -388,12 +428,18 @@ pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
     let text = CommentBody::parse(&body).map_err(kept)?;
     let now = crate::db::now_ms();
     let html = body::render(&text);
-    if !store::update_body(&state.pool, id, &text, &html, now, now - EDIT_WINDOW_MS).await? {
+    let mut tx = state.pool.begin().await?;
+    if !store::update_body(&mut *tx, id, &text, &html, now, now - EDIT_WINDOW_MS).await? {
         return Err(kept(
             "This comment can no longer be edited: edits are possible for 15 minutes after posting"
                 .to_owned(),
         ));
     }
+    let change = Change::CommentEdited {
+        slug: existing.article_slug,
+        id,
+    };
+    state.events.commit(tx, change).await?;
     let viewer = store::Viewer::from_session();
     let comment = store::find(&state.pool, id, &viewer, now)
         .await?
@@ -429,9 +475,18 @@ pub async fn delete_comment(id: i64) -> Result<Deleted, AppError> {
     } else {
         None
     };
-    let deleted = store::delete(&state.pool, id, crate::db::now_ms())
+    let mut tx = state.pool.begin().await?;
+    let deleted = store::delete(&mut tx, id, crate::db::now_ms())
         .await?
         .ok_or(AppError::NotFound)?;
+    let change = Change::CommentDeleted {
+        slug: existing.article_slug.clone(),
+        id,
+        placeholder: deleted.placeholder,
+        removed: deleted.removed.clone(),
+        total: deleted.total,
+    };
+    state.events.commit(tx, change).await?;
     let back = if deleted.placeholder {
         own_location
     } else {

@@ -5,7 +5,7 @@
 //! pages never count rows. A page of threads is three indexed queries whatever the size of
 //! the discussion: the top-level comments of the page, then each level of replies below them.
 
-use sqlx::AssertSqlSafe;
+use sqlx::{Acquire, Any, AssertSqlSafe, Executor};
 
 use super::{
     build_threads, Comment, CommentBody, Deleted, Sort, Thread, LEVELS_PER_PAGE,
@@ -57,10 +57,13 @@ pub async fn find_article(pool: &Pool, slug: &str) -> sqlx::Result<Option<Articl
 }
 
 /// Comments shown on the article `article_id`.
-pub async fn comment_count(pool: &Pool, article_id: i64) -> sqlx::Result<i64> {
+pub async fn comment_count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    article_id: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT comment_count FROM articles WHERE id = $1")
         .bind(article_id)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 
@@ -387,8 +390,8 @@ pub struct RateLimit<'a> {
     clippy::too_many_arguments,
     reason = "each is one fact of the new comment"
 )]
-pub async fn insert(
-    pool: &Pool,
+pub async fn insert<'a>(
+    db: impl Acquire<'a, Database = Any>,
     article_id: i64,
     parent: Option<i64>,
     user_id: i64,
@@ -397,7 +400,7 @@ pub async fn insert(
     now: i64,
     rate: Option<RateLimit<'_>>,
 ) -> sqlx::Result<Inserted> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     if let Some(rate) = rate {
         let allowed = crate::accounts::store::take_rate_limit_in(
             &mut tx,
@@ -457,8 +460,8 @@ pub async fn insert(
 
 /// Replaces the text of comment `id` if it is not deleted and was posted after
 /// `posted_after`; returns whether it did.
-pub async fn update_body(
-    pool: &Pool,
+pub async fn update_body<'e>(
+    db: impl Executor<'e, Database = Any>,
     id: i64,
     body: &CommentBody,
     body_html: &str,
@@ -474,7 +477,7 @@ pub async fn update_body(
     .bind(body_html)
     .bind(now)
     .bind(posted_after)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -482,8 +485,12 @@ pub async fn update_body(
 /// Deletes comment `id`: kept as a placeholder (text erased) when it has replies, removed
 /// otherwise, together with placeholders above it left without replies. `None` when there is
 /// no such comment or it was already deleted.
-pub async fn delete(pool: &Pool, id: i64, now: i64) -> sqlx::Result<Option<Deleted>> {
-    let mut tx = pool.begin().await?;
+pub async fn delete<'a>(
+    db: impl Acquire<'a, Database = Any>,
+    id: i64,
+    now: i64,
+) -> sqlx::Result<Option<Deleted>> {
+    let mut tx = db.begin().await?;
     // Marking it first locks the row against a reply being attached meanwhile (see insert).
     let marked = sqlx::query(
         "UPDATE comments SET deleted_at = $2, body_markdown = '', body_html = ''

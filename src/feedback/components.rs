@@ -1,7 +1,11 @@
 //! The feedback controls: islands, hydrated in the browser on pages that are otherwise
 //! server HTML. Each is a real form first, posted without JavaScript, and handled in place
-//! once hydrated.
+//! once hydrated. On an article page they follow its live events (`crate::live`), for
+//! signed-out readers too, who get the counts and a "Sign in to …" link instead of the form:
+//! counts change as other readers act, the reader's own choice never does, and a count a
+//! call of the reader's is settling is left to its answer.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -9,11 +13,14 @@ use super::{
     rate_article, remove_rating, set_follow, set_like, FollowState, LikeState, RateArticle,
     RatingSummary, RemoveRating, SetFollow, SetLike,
 };
+#[cfg(feature = "hydrate")]
+use crate::live::LiveEvent;
 use crate::site::plural;
 
 /// The like button and count: optimistic, rolled back with a message if the server refuses.
+/// Signed out (`sign_in` is where to sign in): the count and a link "Sign in to like".
 #[island]
-pub fn LikeControl(slug: String, initial: LikeState) -> impl IntoView {
+pub fn LikeControl(slug: String, initial: LikeState, sign_in: Option<String>) -> impl IntoView {
     let like = Like {
         slug: StoredValue::new(slug.clone()),
         liked: RwSignal::new(initial.liked),
@@ -22,6 +29,28 @@ pub fn LikeControl(slug: String, initial: LikeState) -> impl IntoView {
         sending: StoredValue::new(false),
         message: RwSignal::new(None),
     };
+    #[cfg(feature = "hydrate")]
+    crate::live::client::subscribe(
+        &slug,
+        Box::new(move |event| {
+            let count = match *event {
+                LiveEvent::Likes { count } | LiveEvent::Snapshot { likes: count, .. } => count,
+                _ => return,
+            };
+            if !like.sending.get_value() {
+                like.confirmed.update_value(|c| c.count = count);
+                like.count.set(count);
+            }
+        }),
+    );
+    let (liked, count, message) = (like.liked, like.count, like.message);
+    let count_text = move || plural(count.get(), "like", "likes");
+    if let Some(href) = sign_in {
+        return Either::Left(view! {
+            <p class="count">{count_text}</p>
+            <a href=href>"Sign in to like"</a>
+        });
+    }
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let want = !like.liked.get_untracked();
@@ -32,8 +61,7 @@ pub fn LikeControl(slug: String, initial: LikeState) -> impl IntoView {
             like.send(want);
         }
     };
-    let (liked, count, message) = (like.liked, like.count, like.message);
-    view! {
+    Either::Right(view! {
         <form method="post" action=SetLike::PATH class="like-form" on:submit=on_submit>
             <input type="hidden" name="slug" value=slug />
             <input type="hidden" name="liked" value=move || (!liked.get()).to_string() />
@@ -45,10 +73,10 @@ pub fn LikeControl(slug: String, initial: LikeState) -> impl IntoView {
                 <span aria-hidden="true">{move || if liked.get() { "♥ " } else { "♡ " }}</span>
                 "Like"
             </button>
-            <span class="count">{move || plural(count.get(), "like", "likes")}</span>
+            <span class="count">{count_text}</span>
         </form>
         <p class="feedback-message" role="status">{move || message.get()}</p>
-    }
+    })
 }
 
 /// The state of a [`LikeControl`]. Calls go one at a time (server functions called
@@ -95,9 +123,15 @@ impl Like {
     }
 }
 
-/// The "Rate this article" radio group: saves on every choice, keyboard included.
+/// The "Rate this article" radio group: saves on every choice, keyboard included; then the
+/// average and the distribution. Signed out (`sign_in` is where to sign in): a link "Sign in
+/// to rate" instead of the radios.
 #[island]
-pub fn RatingControl(slug: String, initial: RatingSummary) -> impl IntoView {
+pub fn RatingControl(
+    slug: String,
+    initial: RatingSummary,
+    sign_in: Option<String>,
+) -> impl IntoView {
     let rating = Rating {
         slug: StoredValue::new(slug.clone()),
         summary: RwSignal::new(initial),
@@ -105,6 +139,47 @@ pub fn RatingControl(slug: String, initial: RatingSummary) -> impl IntoView {
         message: RwSignal::new(None),
     };
     let (summary, message) = (rating.summary, rating.message);
+    #[cfg(feature = "hydrate")]
+    crate::live::client::subscribe(
+        &slug,
+        Box::new(move |event| {
+            let (count, sum, stars) = match *event {
+                LiveEvent::Ratings { count, sum, stars } => (count, sum, stars),
+                LiveEvent::Snapshot {
+                    rating_count,
+                    rating_sum,
+                    stars,
+                    ..
+                } => (rating_count, rating_sum, stars),
+                _ => return,
+            };
+            if !rating.sending.get_value() {
+                summary.update(|s| {
+                    *s = RatingSummary {
+                        count,
+                        sum,
+                        stars,
+                        mine: s.mine,
+                    }
+                });
+            }
+        }),
+    );
+    let aggregate = move || {
+        let summary = summary.get();
+        view! {
+            <p class="rating-average">{summary.average_text()}</p>
+            <RatingDistribution summary />
+        }
+    };
+    if let Some(href) = sign_in {
+        return Either::Left(view! {
+            <p>
+                <a href=href>"Sign in to rate"</a>
+            </p>
+            {aggregate}
+        });
+    }
     // The "Save rating" button is for readers without JavaScript: once hydrated, choosing saves.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -121,7 +196,7 @@ pub fn RatingControl(slug: String, initial: RatingSummary) -> impl IntoView {
             rating.send(None);
         }
     };
-    view! {
+    Either::Right(view! {
         <form
             method="post"
             action=RateArticle::PATH
@@ -168,14 +243,8 @@ pub fn RatingControl(slug: String, initial: RatingSummary) -> impl IntoView {
                 })
         }}
         <p class="feedback-message" role="status">{move || message.get()}</p>
-        {move || {
-            let summary = summary.get();
-            view! {
-                <p class="rating-average">{summary.average_text()}</p>
-                <RatingDistribution summary />
-            }
-        }}
-    }
+        {aggregate}
+    })
 }
 
 /// The state of a [`RatingControl`]: one call at a time, like [`Like`] (arrow keys are
@@ -224,12 +293,36 @@ pub fn FollowControl(
     back: String,
     /// Whether to show the button (not for signed-out readers or the author themself).
     can_follow: bool,
+    /// The article whose page this is, to follow its live events (none on the author page).
+    live: Option<String>,
 ) -> impl IntoView {
     let following = RwSignal::new(initial.following);
     let followers = RwSignal::new(initial.followers);
     let message = RwSignal::new(None::<String>);
     let sending = StoredValue::new(false);
     let handle_submit = StoredValue::new(handle.clone());
+    #[cfg(feature = "hydrate")]
+    if let Some(slug) = live {
+        crate::live::client::subscribe(
+            &slug,
+            Box::new(move |event| {
+                let count = match event {
+                    LiveEvent::Followers { handle, count }
+                        if handle_submit.with_value(|h| h == handle) =>
+                    {
+                        *count
+                    }
+                    LiveEvent::Snapshot { followers, .. } => *followers,
+                    _ => return,
+                };
+                if !sending.get_value() {
+                    followers.set(count);
+                }
+            }),
+        );
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = live;
     let back_submit = StoredValue::new(back.clone());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -88,6 +88,20 @@ impl Rating {
 }
 
 #[cfg(feature = "ssr")]
+use crate::events::Change;
+
+/// What a rating write changed, for the article's pages.
+#[cfg(feature = "ssr")]
+fn rated(slug: &str, summary: &RatingSummary) -> Change {
+    Change::Rated {
+        slug: slug.to_owned(),
+        count: summary.count,
+        sum: summary.sum,
+        stars: summary.stars,
+    }
+}
+
+#[cfg(feature = "ssr")]
 async fn article_id(pool: &crate::db::Pool, slug: &str) -> Result<i64, AppError> {
     crate::articles::store::find_source(pool, slug)
         .await?
@@ -102,9 +116,15 @@ pub async fn set_like(slug: String, liked: bool) -> Result<LikeState, AppError> 
     let user = session::require_user()?;
     let state = crate::state::app_state()?;
     let id = article_id(&state.pool, &slug).await?;
-    let result = store::set_like(&state.pool, user.id, id, liked, crate::db::now_ms())
+    let mut tx = state.pool.begin().await?;
+    let result = store::set_like(&mut tx, user.id, id, liked, crate::db::now_ms())
         .await?
         .ok_or(AppError::NotFound)?;
+    let change = Change::Liked {
+        slug: slug.clone(),
+        count: result.count,
+    };
+    state.events.commit(tx, change).await?;
     session::back_to_form(&format!("/articles/{slug}#reader-feedback"));
     Ok(result)
 }
@@ -117,8 +137,9 @@ pub async fn rate_article(slug: String, stars: String) -> Result<RatingSummary, 
     let rating = Rating::parse(&stars).map_err(|message| AppError::invalid("stars", message))?;
     let state = crate::state::app_state()?;
     let id = article_id(&state.pool, &slug).await?;
+    let mut tx = state.pool.begin().await?;
     let summary = store::set_rating(
-        &state.pool,
+        &mut tx,
         user.id,
         id,
         Some(rating.stars()),
@@ -126,6 +147,7 @@ pub async fn rate_article(slug: String, stars: String) -> Result<RatingSummary, 
     )
     .await?
     .ok_or(AppError::NotFound)?;
+    state.events.commit(tx, rated(&slug, &summary)).await?;
     session::back_to_form(&format!("/articles/{slug}#reader-feedback"));
     Ok(summary)
 }
@@ -137,9 +159,11 @@ pub async fn remove_rating(slug: String) -> Result<RatingSummary, AppError> {
     let user = session::require_user()?;
     let state = crate::state::app_state()?;
     let id = article_id(&state.pool, &slug).await?;
-    let summary = store::set_rating(&state.pool, user.id, id, None, crate::db::now_ms())
+    let mut tx = state.pool.begin().await?;
+    let summary = store::set_rating(&mut tx, user.id, id, None, crate::db::now_ms())
         .await?
         .ok_or(AppError::NotFound)?;
+    state.events.commit(tx, rated(&slug, &summary)).await?;
     session::back_to_form(&format!("/articles/{slug}#reader-feedback"));
     Ok(summary)
 }
@@ -161,15 +185,15 @@ pub async fn set_follow(
     if author.user_id == Some(user.id) {
         return Err(AppError::invalid("following", "You cannot follow yourself"));
     }
-    let result = store::set_follow(
-        &state.pool,
-        user.id,
-        author.id,
-        following,
-        crate::db::now_ms(),
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let result = store::set_follow(&mut tx, user.id, author.id, following, crate::db::now_ms())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let change = Change::Followed {
+        handle: author.handle,
+        followers: result.followers,
+    };
+    state.events.commit(tx, change).await?;
     let back = crate::accounts::domain::SafeNextPath::parse(back.as_deref());
     session::back_to_form(back.as_str());
     Ok(result)

@@ -6,7 +6,7 @@
 //! database-wide anyway. After the lock, the old state read inside the transaction is the
 //! committed one, so the counter deltas are exact under any concurrency.
 
-use sqlx::AnyConnection;
+use sqlx::{Acquire, Any, AnyConnection};
 
 use super::{FollowState, LikeState, RatingSummary};
 use crate::db::Pool;
@@ -50,15 +50,15 @@ async fn lock_counted(conn: &mut AnyConnection, m: &Membership, id: i64) -> sqlx
 
 /// Adds (`on`) or removes the relation and returns the new count; `None` when the target
 /// does not exist. Repeating either changes nothing.
-async fn set_membership(
-    pool: &Pool,
+async fn set_membership<'a>(
+    db: impl Acquire<'a, Database = Any>,
     m: &Membership,
     user_id: i64,
     target_id: i64,
     on: bool,
     now: i64,
 ) -> sqlx::Result<Option<i64>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     if !lock_counted(&mut tx, m, target_id).await? {
         return Ok(None);
     }
@@ -103,29 +103,27 @@ async fn set_membership(
 }
 
 /// Likes (`liked = true`) or unlikes an article; repeating either changes nothing.
-pub async fn set_like(
-    pool: &Pool,
+pub async fn set_like<'a>(
+    db: impl Acquire<'a, Database = Any>,
     user_id: i64,
     article_id: i64,
     liked: bool,
     now: i64,
 ) -> sqlx::Result<Option<LikeState>> {
-    Ok(
-        set_membership(pool, &LIKES, user_id, article_id, liked, now)
-            .await?
-            .map(|count| LikeState { liked, count }),
-    )
+    Ok(set_membership(db, &LIKES, user_id, article_id, liked, now)
+        .await?
+        .map(|count| LikeState { liked, count }))
 }
 
 /// Sets (`Some(stars)`) or removes (`None`) a reader's rating of an article.
-pub async fn set_rating(
-    pool: &Pool,
+pub async fn set_rating<'a>(
+    db: impl Acquire<'a, Database = Any>,
     user_id: i64,
     article_id: i64,
     stars: Option<i64>,
     now: i64,
 ) -> sqlx::Result<Option<RatingSummary>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     if !lock_counted(&mut tx, &LIKES, article_id).await? {
         return Ok(None);
     }
@@ -207,15 +205,15 @@ async fn rating_summary(
 }
 
 /// Follows (`following = true`) or unfollows an author; repeating either changes nothing.
-pub async fn set_follow(
-    pool: &Pool,
+pub async fn set_follow<'a>(
+    db: impl Acquire<'a, Database = Any>,
     user_id: i64,
     author_id: i64,
     following: bool,
     now: i64,
 ) -> sqlx::Result<Option<FollowState>> {
     Ok(
-        set_membership(pool, &FOLLOWS, user_id, author_id, following, now)
+        set_membership(db, &FOLLOWS, user_id, author_id, following, now)
             .await?
             .map(|followers| FollowState {
                 following,

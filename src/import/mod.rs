@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::articles::store::{self, Upsert};
 use crate::db::Pool;
+use crate::events::{Change, Events};
 
 pub mod front_matter;
 
@@ -74,11 +75,19 @@ pub async fn import_text(pool: &Pool, label: &str, text: &str) -> FileOutcome {
     }
 }
 
+/// Stores one article and says so: on PostgreSQL every running replica hears it and drops
+/// the pages it changes. (On SQLite a server in another process does not; its page cache's
+/// `page_cache_seconds` bounds how long it shows the old text.)
 async fn store_article(pool: &Pool, parsed: &ImportedArticle) -> sqlx::Result<Upsert> {
+    let events = Events::new(pool).await?;
     let mut tx = pool.begin().await?;
     let author_id = store::upsert_author(&mut tx, &parsed.author).await?;
     let (_, outcome) = store::upsert_article(&mut tx, author_id, &parsed.article).await?;
-    tx.commit().await?;
+    let change = Change::ArticleSaved {
+        slug: parsed.article.slug.clone(),
+        handle: parsed.author.handle.clone(),
+    };
+    events.commit(tx, change).await?;
     Ok(outcome)
 }
 

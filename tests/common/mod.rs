@@ -192,21 +192,42 @@ pub async fn app_db() -> TestDb {
 /// The app's router on a fresh database ([`app_db`]) with the demo content, configured by
 /// `config` (TOML text; the two required keys are added).
 pub async fn test_app(config: &str) -> (axum::Router, TestDb) {
+    let (app, db, _) = test_app_events(config).await;
+    (app, db)
+}
+
+/// [`test_app`], with the hub its writes are told to.
+pub async fn test_app_events(config: &str) -> (axum::Router, TestDb, besthub::events::Events) {
     let db = app_db().await;
     besthub::import::seed_demo_if_empty(&db.pool)
         .await
         .expect("seed");
+    let (app, events) = replica(&db, config).await;
+    (app, db, events)
+}
+
+/// One more app (a replica) on `db`, configured by `config` like [`test_app`], listening for
+/// the other replicas' writes on PostgreSQL.
+pub async fn replica(db: &TestDb, config: &str) -> (axum::Router, besthub::events::Events) {
     let text = format!(
         "contact_email = \"takedown@example.com\"\nrepublication_notice = \"Republished for testing.\"\n{config}"
     );
     let config =
         Config::from_sources(std::path::Path::new("test.toml"), &text, |_| None).expect("config");
+    let events = besthub::events::Events::new(&db.pool)
+        .await
+        .expect("events");
+    events
+        .listen(&db.url)
+        .await
+        .expect("listening for other replicas");
     let state = AppState {
         leptos_options: LeptosOptions::builder().output_name("besthub").build(),
         pool: db.pool.clone(),
         config: Arc::new(config),
+        events: events.clone(),
     };
-    (besthub::server::router(state), db)
+    (besthub::server::router(state), events)
 }
 
 /// A response's status, headers and body text.

@@ -122,8 +122,14 @@ pub(super) fn Composer(mode: Mode, #[prop(optional)] initial: String) -> impl In
         leptos::task::spawn_local(async move {
             let slug = ctx.slug.get_value();
             let outcome = match mode {
-                Mode::New => post_comment(slug, body, None).await.map(posted),
-                Mode::Reply(parent) => post_comment(slug, body, Some(parent)).await.map(posted),
+                Mode::New | Mode::Reply(_) => {
+                    // `target` is the comment replied to. Its live event may come first: the discussion waits for this answer
+                    // to tell the reader's comment from other readers'.
+                    ctx.posting();
+                    let result = post_comment(slug, body, target).await;
+                    ctx.posted(result.as_ref().ok().map(|p| p.comment.id));
+                    result.map(posted)
+                }
                 Mode::Edit(id) => edit_comment(id, body).await.map(saved),
             };
             pending.set(false);

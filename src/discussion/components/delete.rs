@@ -37,7 +37,7 @@ pub(super) fn DeleteConfirm(node: Node) -> impl IntoView {
         ev.prevent_default();
         ctx.open.set(Open::Nothing);
     };
-    let has_replies = node.comment.with_untracked(|c| c.reply_count > 0);
+    let has_replies = node.reply_count.get_untracked() > 0;
     view! {
         <div class="delete-confirm" role="group" aria-labelledby=format!("delete-{id}-question")>
             <p id=format!("delete-{id}-question")>

@@ -18,6 +18,8 @@ use crate::site::{error_view, use_page_number};
 
 mod composer;
 mod delete;
+#[cfg(feature = "hydrate")]
+mod live;
 mod query;
 mod state;
 mod thread;
@@ -43,7 +45,11 @@ pub fn Discussion(
                             match comments.await {
                                 Ok(page) => {
                                     let state = query::state_from_query();
-                                    view! { <ArticleDiscussion page slug signed_in state /> }
+                                    let since = page.live_since;
+                                    view! {
+                                        <LiveSince since />
+                                        <ArticleDiscussion page slug signed_in state />
+                                    }
                                         .into_any()
                                 }
                                 Err(err) => {
@@ -117,8 +123,16 @@ fn ThreadView(page: ThreadPage, signed_in: bool) -> impl IntoView {
             </p>
             <section class="panel" id="discussion" aria-labelledby="discussion-heading">
                 <h2 id="discussion-heading">"Discussion"</h2>
+                <LiveSince since=page.live_since />
                 <ThreadDiscussion page signed_in state />
             </section>
         </div>
     }
+}
+
+/// Where the page's live stream resumes from (read by `crate::live::client` when the first
+/// island subscribes, before any island's own data arrives).
+#[component]
+fn LiveSince(since: i64) -> impl IntoView {
+    view! { <span hidden data-live-since=since.to_string()></span> }
 }

@@ -18,17 +18,24 @@ pub(super) struct Node {
     pub(super) id: i64,
     pub(super) comment: RwSignal<Comment>,
     pub(super) replies: RwSignal<Vec<Node>>,
+    /// Its direct replies stored (`comment.reply_count` as read, kept up to date apart from
+    /// the comment, so that a reply arriving does not render the comment again).
+    pub(super) reply_count: RwSignal<i64>,
+    /// Another reader posted it while the page was open (marked "New").
+    pub(super) new: bool,
 }
 
 impl Node {
-    fn new(thread: Thread, index: &mut HashMap<i64, Node>) -> Self {
+    fn new(thread: Thread, index: &mut HashMap<i64, Node>, new: bool) -> Self {
         let replies = thread
             .replies
             .into_iter()
-            .map(|reply| Node::new(reply, index))
+            .map(|reply| Node::new(reply, index, new))
             .collect();
         let node = Node {
             id: thread.comment.id,
+            new: new && !thread.comment.mine,
+            reply_count: RwSignal::new(thread.comment.reply_count),
             comment: RwSignal::new(thread.comment),
             replies: RwSignal::new(replies),
         };
@@ -61,6 +68,21 @@ pub(super) struct Ctx {
     pub(super) refused: StoredValue<Option<Refused>>,
     /// On a sub-thread page, where the comment at its top is shown in context.
     pub(super) context_href: Option<StoredValue<String>>,
+    /// The first and the last page of comments shown (a discussion loads more in place; a
+    /// sub-thread page shows one page of replies).
+    pub(super) pages: RwSignal<(u32, u32)>,
+    /// Whether more comments follow the last page shown: a new comment goes to the end of
+    /// the page only when the page is the end.
+    pub(super) has_more: RwSignal<bool>,
+    /// Other readers' comments that arrived while the page was open, for the live region.
+    pub(super) arrived: RwSignal<i64>,
+    /// The reader's own comments being posted from this page: a live event may announce one
+    /// before its post answers.
+    pub(super) posting: StoredValue<u32>,
+    /// Comments announced live and not shown (with the comment each answers), while a post
+    /// of the reader's was in flight: the reader's own, or another's, which the post's answer
+    /// tells apart.
+    pub(super) unsure: StoredValue<Vec<(i64, Option<i64>)>>,
 }
 
 /// What a discussion page starts from.
@@ -74,6 +96,10 @@ pub(super) struct Setup {
     pub(super) now: i64,
     pub(super) threads: Vec<Thread>,
     pub(super) context_href: Option<String>,
+    /// The page of comments shown.
+    pub(super) page: u32,
+    /// Whether more comments follow it.
+    pub(super) has_more: bool,
     /// What a request without JavaScript asked for.
     pub(super) state: NoJsState,
 }
@@ -87,7 +113,7 @@ impl Ctx {
         let roots: Vec<Node> = setup
             .threads
             .into_iter()
-            .map(|t| Node::new(t, &mut index))
+            .map(|t| Node::new(t, &mut index, false))
             .collect();
         let ctx = Ctx {
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
@@ -104,6 +130,11 @@ impl Ctx {
             status: RwSignal::new(None),
             refused: StoredValue::new(refused.clone()),
             context_href: setup.context_href.map(StoredValue::new),
+            pages: RwSignal::new((setup.page, setup.page)),
+            has_more: RwSignal::new(setup.has_more),
+            arrived: RwSignal::new(0),
+            posting: StoredValue::new(0),
+            unsure: StoredValue::new(Vec::new()),
         };
         provide_context(ctx);
         tick_clock(ctx.now);
@@ -117,26 +148,35 @@ impl Ctx {
         self.index.with_value(|index| index.get(&id).copied())
     }
 
-    pub(super) fn add(&self, thread: Thread) -> Node {
-        let mut new = HashMap::new();
+    /// Makes the nodes of `thread` (not yet placed); `new` marks them as other readers'.
+    pub(super) fn add(&self, thread: Thread, new: bool) -> Node {
+        let mut added = HashMap::new();
         let node = self
             .owner
-            .with_value(|owner| owner.with(|| Node::new(thread, &mut new)));
-        self.index.update_value(|index| index.extend(new));
+            .with_value(|owner| owner.with(|| Node::new(thread, &mut added, new)));
+        self.index.update_value(|index| index.extend(added));
         node
     }
 
-    /// Puts a comment just posted into its place: under its parent, or at the end of the
-    /// top-level comments (the start when newest come first).
+    /// Puts a comment the reader just posted into its place: under its parent, or at the end
+    /// of the top-level comments (the start when newest come first). A live event may have
+    /// brought it already: then it is only brought up to date.
     pub(super) fn insert(&self, comment: Comment) {
+        if let Some(node) = self.node(comment.id) {
+            node.comment.set(comment);
+            return;
+        }
         let parent = comment.parent_id;
-        let node = self.add(Thread {
-            comment,
-            replies: Vec::new(),
-        });
+        let node = self.add(
+            Thread {
+                comment,
+                replies: Vec::new(),
+            },
+            false,
+        );
         match parent.and_then(|p| self.node(p)) {
             Some(parent) => {
-                parent.comment.update(|c| c.reply_count += 1);
+                parent.reply_count.update(|n| *n += 1);
                 parent.replies.update(|r| r.push(node));
             }
             None if self.sort == Sort::Newest => self.roots.update(|r| r.insert(0, node)),
@@ -144,8 +184,46 @@ impl Ctx {
         }
     }
 
-    /// Applies a deletion the server confirmed.
+    /// A post of the reader's starts: live events meanwhile may be its own comment.
+    pub(super) fn posting(&self) {
+        self.posting.update_value(|n| *n += 1);
+    }
+
+    /// A post of the reader's ended, with its comment if it was posted: the comments
+    /// announced meanwhile that were not the reader's own are counted as arrived.
+    pub(super) fn posted(&self, own: Option<i64>) {
+        self.posting.update_value(|n| *n = n.saturating_sub(1));
+        if self.posting.get_value() > 0 {
+            return;
+        }
+        let mut unsure = Vec::new();
+        self.unsure.update_value(|u| unsure = std::mem::take(u));
+        for (id, parent) in unsure {
+            if Some(id) != own {
+                self.arrived_elsewhere(parent);
+            }
+        }
+    }
+
+    /// Another reader's comment arrived that this page does not show (it belongs to another
+    /// page, or under replies not shown here): only the counts change.
+    pub(super) fn arrived_elsewhere(&self, parent: Option<i64>) {
+        if let Some(parent) = parent.and_then(|p| self.node(p)) {
+            parent.reply_count.update(|n| *n += 1);
+        }
+        self.arrived.update(|n| *n += 1);
+    }
+
+    /// Applies a deletion the server confirmed, and closes the box the reader had open for
+    /// it.
     pub(super) fn remove(&self, id: i64, deleted: &Deleted) {
+        self.apply_deletion(id, deleted);
+        self.open.set(Open::Nothing);
+    }
+
+    /// Applies a deletion (the reader's, or another's announced live: then whatever box the
+    /// reader has open stays as it is). Applying one twice changes nothing.
+    pub(super) fn apply_deletion(&self, id: i64, deleted: &Deleted) {
         self.total.set(deleted.total);
         if deleted.placeholder {
             if let Some(node) = self.node(id) {
@@ -160,13 +238,14 @@ impl Ctx {
             }
         }
         for removed in &deleted.removed {
-            let parent = self
-                .node(*removed)
-                .and_then(|n| n.comment.get_untracked().parent_id);
+            let Some(node) = self.node(*removed) else {
+                continue;
+            };
+            let parent = node.comment.with_untracked(|c| c.parent_id);
             match parent.and_then(|p| self.node(p)) {
                 Some(parent) => {
                     parent.replies.update(|r| r.retain(|n| n.id != *removed));
-                    parent.comment.update(|c| c.reply_count -= 1);
+                    parent.reply_count.update(|n| *n -= 1);
                 }
                 None => self.roots.update(|r| r.retain(|n| n.id != *removed)),
             }
@@ -174,7 +253,6 @@ impl Ctx {
                 index.remove(removed);
             });
         }
-        self.open.set(Open::Nothing);
     }
 
     /// The href of this page with `params` (and the kept order and page) and an anchor.

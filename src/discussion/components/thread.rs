@@ -45,11 +45,15 @@ pub(super) fn ArticleDiscussion(
         now: page.now,
         threads: page.threads,
         context_href: None,
+        page: page.page,
+        has_more: page.has_more,
         state,
     });
+    #[cfg(feature = "hydrate")]
+    super::live::follow(ctx);
 
-    let loaded_page = RwSignal::new(page.page);
-    let has_more = RwSignal::new(page.has_more);
+    let has_more = ctx.has_more;
+    let loaded_page = move || ctx.pages.get().1;
     let loading = RwSignal::new(false);
     let sort = page.sort;
     let page_href = move |n: u32| {
@@ -76,7 +80,7 @@ pub(super) fn ArticleDiscussion(
             return;
         }
         loading.set(true);
-        let next = loaded_page.get_untracked() + 1;
+        let next = ctx.pages.get_untracked().1 + 1;
         leptos::task::spawn_local(async move {
             let result = get_comments(
                 ctx.slug.get_value(),
@@ -93,12 +97,12 @@ pub(super) fn ArticleDiscussion(
                         .threads
                         .into_iter()
                         .filter(|t| !known.contains(&t.comment.id))
-                        .map(|t| ctx.add(t))
+                        .map(|t| ctx.add(t, false))
                         .collect();
                     ctx.roots.update(|r| r.extend(nodes));
                     ctx.total.set(page.total);
                     has_more.set(page.has_more);
-                    loaded_page.set(next);
+                    ctx.pages.update(|(_, last)| *last = next);
                     ctx.status.set(None);
                 }
                 Err(err) => ctx
@@ -120,6 +124,7 @@ pub(super) fn ArticleDiscussion(
 
     view! {
         <p class="count">{move || plural(ctx.total.get(), "Comment", "Comments")}</p>
+        {arrivals(ctx)}
         <p class="lede">
             "Thoughtful readers leave field notes, pushback, and hard-won operational detail here."
         </p>
@@ -155,7 +160,7 @@ pub(super) fn ArticleDiscussion(
                     view! {
                         <p class="comment-pager">
                             <a
-                                href=move || page_href(loaded_page.get() + 1)
+                                href=move || page_href(loaded_page() + 1)
                                 on:click=load_more
                                 aria-disabled=move || loading.get().then_some("true")
                             >
@@ -219,10 +224,15 @@ pub(super) fn ThreadDiscussion(
         now,
         threads: vec![thread],
         context_href: Some(context_href),
+        page,
+        has_more,
         state,
     });
+    #[cfg(feature = "hydrate")]
+    super::live::follow(ctx);
     view! {
         <p class="count">{move || plural(ctx.total.get(), "Comment", "Comments")}</p>
+        {arrivals(ctx)}
         {(!signed_in)
             .then(|| {
                 view! {
@@ -235,6 +245,20 @@ pub(super) fn ThreadDiscussion(
         {(page > 1).then(|| page_link(page - 1, "Previous replies"))}
         {TopLevel::list(ctx.roots)}
         {has_more.then(|| page_link(page + 1, "Show more replies"))}
+    }
+}
+
+/// The live region that tells how many comments other readers posted since the page was
+/// opened ("1 new comment", "N new comments"): polite, and apart from the status line of
+/// the reader's own actions, so that neither announcement replaces the other.
+fn arrivals(ctx: Ctx) -> impl IntoView {
+    view! {
+        <p class="live-status" role="status">
+            {move || match ctx.arrived.get() {
+                0 => None,
+                n => Some(plural(n, "new comment", "new comments")),
+            }}
+        </p>
     }
 }
 
@@ -306,30 +330,45 @@ fn comment_item<L: Depth>(node: Node) -> impl IntoView {
     // "Continue this thread", under a capped list "N more replies". The top of a sub-thread
     // page lists all of its replies, paged, instead.
     let thread_top = level == 0 && ctx.context_href.is_some();
-    let more_link = move || {
+    let hidden = move || {
         let shown = if replies_render {
             node.replies.with(|r| r.len() as i64)
         } else {
             0
         };
-        let hidden = node.comment.with(|c| c.reply_count) - shown;
-        if hidden <= 0 || thread_top {
-            return None;
-        }
-        let (class, text) = if level >= LEVELS_PER_PAGE - 1 {
-            ("continue-thread", "Continue this thread".to_owned())
-        } else {
-            ("more-replies", plural(hidden, "more reply", "more replies"))
-        };
-        Some(view! {
-            <p class=class>
-                <a href=format!("/articles/{}/comments/{id}", ctx.slug.get_value())>{text}</a>
-            </p>
+        node.reply_count.get() - shown
+    };
+    // Rendered once, when replies come to be hidden, and its text kept up to date in place,
+    // so that a focused link stays focused while replies arrive.
+    let more_link = Memo::new(move |_| hidden() > 0 && !thread_top);
+    let more_link = move || {
+        more_link.get().then(|| {
+            let (class, text) = if level >= LEVELS_PER_PAGE - 1 {
+                ("continue-thread", "Continue this thread")
+            } else {
+                ("more-replies", "")
+            };
+            let text = move || {
+                if text.is_empty() {
+                    plural(hidden(), "more reply", "more replies")
+                } else {
+                    text.to_owned()
+                }
+            };
+            view! {
+                <p class=class>
+                    <a href=format!("/articles/{}/comments/{id}", ctx.slug.get_value())>{text}</a>
+                </p>
+            }
         })
     };
     // A memo, so a reply added to a non-empty list leaves the list (and any box open in it)
     // alone: only an empty list appearing or going re-renders here.
     let shown = Memo::new(move |_| replies_shown());
+    // The buttons render again when the comment changes or the edit window closes, not at
+    // every tick of the clock (that would drop the focus from them).
+    let editable = Memo::new(move |_| node.comment.with(|c| c.can_edit(ctx.now.get())));
+    let new = node.new;
     view! {
         <article
             class="comment"
@@ -340,8 +379,8 @@ fn comment_item<L: Depth>(node: Node) -> impl IntoView {
                 })
             }
         >
-            {move || comment_content(node.comment.get(), level)}
-            {move || comment_actions(node)}
+            {move || comment_content(node.comment.get(), level, new)}
+            {move || comment_actions(node, editable.get())}
             {move || open_box(node)}
         </article>
         {move || shown.get().then(|| <L::Next as Depth>::list(node.replies))}
@@ -349,8 +388,9 @@ fn comment_item<L: Depth>(node: Node) -> impl IntoView {
     }
 }
 
-/// The author, time, reply marker and body of a comment.
-fn comment_content(comment: Comment, level: i64) -> impl IntoView {
+/// The author, time, reply marker and body of a comment; `new` marks one another reader
+/// posted while the page was open.
+fn comment_content(comment: Comment, level: i64, new: bool) -> impl IntoView {
     let ctx = use_ctx();
     let (machine, human) = crate::site::format_date_time(comment.created_at);
     if comment.deleted {
@@ -375,6 +415,7 @@ fn comment_content(comment: Comment, level: i64) -> impl IntoView {
             <a class="comment-permalink" href=format!("#comment-{}", comment.id)>
                 <time datetime=machine>{human}</time>
             </a>
+            {new.then(|| view! { " " <span class="comment-new">"New"</span> })}
             {comment.edited_at.map(|_| view! { <span class="comment-edited">" · edited"</span> })}
             {parent_href
                 .map(|href| {
@@ -390,8 +431,9 @@ fn comment_content(comment: Comment, level: i64) -> impl IntoView {
     Either::Right(shown)
 }
 
-/// The "Reply", "Edit" and "Delete" buttons, each a GET form that works without JavaScript.
-fn comment_actions(node: Node) -> Option<impl IntoView> {
+/// The "Reply", "Edit" and "Delete" buttons, each a GET form that works without JavaScript;
+/// "Edit" while `editable`.
+fn comment_actions(node: Node, editable: bool) -> Option<impl IntoView> {
     let ctx = use_ctx();
     if !ctx.signed_in {
         return None;
@@ -401,28 +443,25 @@ fn comment_actions(node: Node) -> Option<impl IntoView> {
         return None;
     }
     let id = comment.id;
-    let now = ctx.now.get();
-    let editable = comment.can_edit(now);
-    // Rounded up, and never more than the window (the browser's clock may trail the server's).
-    let minutes_left =
-        ((comment.editable_until() - now + 59_999) / 60_000).min(EDIT_WINDOW_MS / 60_000);
+    let editable_until = comment.editable_until();
+    // The minutes left change in place, leaving the buttons (and the focus) alone.
+    let window = move || {
+        // Rounded up, and never more than the window (the browser's clock may trail the
+        // server's).
+        let minutes_left =
+            ((editable_until - ctx.now.get() + 59_999) / 60_000).min(EDIT_WINDOW_MS / 60_000);
+        if minutes_left <= 1 {
+            "Editable for less than a minute".to_owned()
+        } else {
+            format!("Editable for {minutes_left} more minutes")
+        }
+    };
     Some(view! {
         <div class="comment-actions">
             {toggle_button("Reply", "reply", Open::Reply(id))}
             {editable.then(|| toggle_button("Edit", "edit", Open::Edit(id)))}
             {comment.can_delete.then(|| toggle_button("Delete", "delete", Open::Delete(id)))}
-            {editable
-                .then(|| {
-                    view! {
-                        <span class="edit-window">
-                            {if minutes_left <= 1 {
-                                "Editable for less than a minute".to_owned()
-                            } else {
-                                format!("Editable for {minutes_left} more minutes")
-                            }}
-                        </span>
-                    }
-                })}
+            {editable.then(|| view! { <span class="edit-window">{window}</span> })}
         </div>
     })
 }
