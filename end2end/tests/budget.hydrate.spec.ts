@@ -5,15 +5,16 @@ import { expect, gotoHydrated, test } from './fixtures';
 // reached 170 KB (twiggy: the Leptos runtime, serde_json and the discussion's own code; see
 // the issue's closing note). This ceiling holds that figure, so the weight cannot creep back
 // while the rest of the way is made; lower it with every cut, down to the budget. Issue 11's
-// live updates raised it by 11 KB, to 183 KB (measured 182.7): the event stream and its hub,
-// the discussion applying other readers' comments, and the like, rating and follow controls
-// hydrated for signed-out readers too (their counts are live).
-const BUDGET_BYTES = 183 * 1024;
+// live updates raised it by 14 KB, to 184 KB (measured 183.2): the event stream and its hub
+// (resuming from the event the page was rendered at), the discussion applying other readers'
+// comments, and the like, rating and follow controls hydrated for signed-out readers too
+// (their counts are live).
+const BUDGET_BYTES = 184 * 1024;
 const ARTICLE = '/articles/sqlite-wal-in-production';
 
 type Download = { url: string; encoding: string; bytes: number };
 
-test('the article page needs at most 183 KB of WASM and JS (brotli, as served) to become interactive', async ({
+test('the article page needs at most 184 KB of WASM and JS (brotli, as served) to become interactive', async ({
   page,
 }) => {
   const pending: Promise<Download | null>[] = [];
