@@ -62,13 +62,21 @@ impl Summary {
 
 /// Imports one file's text, labelled `label` in messages.
 pub async fn import_text(pool: &Pool, label: &str, text: &str) -> FileOutcome {
+    match Events::new(pool).await {
+        Ok(events) => import_with(pool, &events, label, text).await,
+        Err(err) => FileOutcome::Failed(format!("{label}: database: {err}")),
+    }
+}
+
+/// [`import_text`] with the hub that tells the running replicas (one per run, not per file).
+async fn import_with(pool: &Pool, events: &Events, label: &str, text: &str) -> FileOutcome {
     let parsed = match parse_article(text) {
         Ok(parsed) => parsed,
         Err(FieldError { field, problem }) => {
             return FileOutcome::Failed(format!("{label}: {field}: {problem}"))
         }
     };
-    match store_article(pool, &parsed).await {
+    match store_article(pool, events, &parsed).await {
         Ok(Upsert::Inserted) => FileOutcome::Imported(parsed.article.slug),
         Ok(Upsert::Updated) => FileOutcome::Updated(parsed.article.slug),
         Err(err) => FileOutcome::Failed(format!("{label}: database: {err}")),
@@ -78,8 +86,11 @@ pub async fn import_text(pool: &Pool, label: &str, text: &str) -> FileOutcome {
 /// Stores one article and says so: on PostgreSQL every running replica hears it and drops
 /// the pages it changes. (On SQLite a server in another process does not; its page cache's
 /// `page_cache_seconds` bounds how long it shows the old text.)
-async fn store_article(pool: &Pool, parsed: &ImportedArticle) -> sqlx::Result<Upsert> {
-    let events = Events::new(pool).await?;
+async fn store_article(
+    pool: &Pool,
+    events: &Events,
+    parsed: &ImportedArticle,
+) -> sqlx::Result<Upsert> {
     let mut tx = pool.begin().await?;
     let author_id = store::upsert_author(&mut tx, &parsed.author).await?;
     let (_, outcome) = store::upsert_article(&mut tx, author_id, &parsed.article).await?;
@@ -126,12 +137,22 @@ pub fn expand_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileOutcome>) {
 /// Imports every file `paths` names, printing failures and a progress bar to stderr, and
 /// returns the totals.
 pub async fn import_paths(pool: &Pool, paths: &[PathBuf]) -> Summary {
-    let (files, failures) = expand_paths(paths);
+    let (files, mut failures) = expand_paths(paths);
+    let events = match Events::new(pool).await {
+        Ok(events) => Some(events),
+        Err(err) => {
+            failures.push(FileOutcome::Failed(format!("database: {err}")));
+            None
+        }
+    };
     let mut summary = Summary::default();
     for failure in &failures {
         report(None, failure);
         summary.count(failure);
     }
+    let Some(events) = events else {
+        return summary;
+    };
     // indicatif draws nothing when stderr is not a terminal, so logs and CI stay clean.
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(
@@ -140,7 +161,7 @@ pub async fn import_paths(pool: &Pool, paths: &[PathBuf]) -> Summary {
     );
     for file in &files {
         bar.set_message(file.display().to_string());
-        let outcome = import_file(pool, file).await;
+        let outcome = import_file(pool, &events, file).await;
         report(Some(&bar), &outcome);
         summary.count(&outcome);
         bar.inc(1);
@@ -149,10 +170,10 @@ pub async fn import_paths(pool: &Pool, paths: &[PathBuf]) -> Summary {
     summary
 }
 
-async fn import_file(pool: &Pool, path: &Path) -> FileOutcome {
+async fn import_file(pool: &Pool, events: &Events, path: &Path) -> FileOutcome {
     let label = path.display().to_string();
     match std::fs::read_to_string(path) {
-        Ok(text) => import_text(pool, &label, &text).await,
+        Ok(text) => import_with(pool, events, &label, &text).await,
         Err(err) => FileOutcome::Failed(format!("{label}: file: cannot read: {err}")),
     }
 }
@@ -171,6 +192,7 @@ pub async fn seed_demo_if_empty(pool: &Pool) -> sqlx::Result<Option<Summary>> {
     if store::count_articles(pool).await? > 0 {
         return Ok(None);
     }
+    let events = Events::new(pool).await?;
     let mut summary = Summary::default();
     let mut files: Vec<_> = DEMO
         .files()
@@ -180,7 +202,7 @@ pub async fn seed_demo_if_empty(pool: &Pool) -> sqlx::Result<Option<Summary>> {
     for file in files {
         let label = format!("demo/{}", file.path().display());
         let outcome = match file.contents_utf8() {
-            Some(text) => import_text(pool, &label, text).await,
+            Some(text) => import_with(pool, &events, &label, text).await,
             None => FileOutcome::Failed(format!("{label}: file: not UTF-8")),
         };
         if let FileOutcome::Failed(message) = &outcome {

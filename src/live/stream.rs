@@ -59,11 +59,6 @@ impl Streams {
         })
     }
 
-    /// Streams open now.
-    pub fn open(&self) -> usize {
-        self.open.load(Ordering::Relaxed)
-    }
-
     /// A place for one more stream of `client`, if the limits allow.
     fn admit(self: &Arc<Self>, client: Option<IpAddr>) -> Option<Ticket> {
         let mut by_client = self.by_client.lock().ok()?;
