@@ -440,10 +440,8 @@ fn counter_checks() -> Vec<(String, String)> {
     checks
 }
 
-/// Compares the database with the model, then makes the model the database's state (nothing
-/// is in flight any more, so the next round starts from what is known).
-async fn check(pool: &besthub::db::Pool, model: &mut Model) -> Findings {
-    let mut findings = Findings::default();
+/// The likes, ratings and follows stored, by key (absent means 0).
+async fn stored_state(pool: &besthub::db::Pool) -> HashMap<Key, i64> {
     let mut stored: HashMap<Key, i64> = HashMap::new();
     let likes: Vec<(i64, i64)> = sqlx::query_as("SELECT user_id, article_id FROM likes")
         .fetch_all(pool)
@@ -460,6 +458,14 @@ async fn check(pool: &besthub::db::Pool, model: &mut Model) -> Findings {
         .await
         .expect("follows");
     stored.extend(follows.into_iter().map(|(u, a)| (Key::Follow(u, a), 1)));
+    stored
+}
+
+/// Compares the database with the model, then makes the model the database's state (nothing
+/// is in flight any more, so the next round starts from what is known).
+async fn check(pool: &besthub::db::Pool, model: &mut Model) -> Findings {
+    let mut findings = Findings::default();
+    let stored = stored_state(pool).await;
     for (key, allowed) in &mut model.allowed {
         let value = stored.get(key).copied().unwrap_or(0);
         if !allowed.contains(&value) {
@@ -508,6 +514,65 @@ async fn check(pool: &besthub::db::Pool, model: &mut Model) -> Findings {
     findings
 }
 
+/// How the killed server's PostgreSQL sessions went.
+#[derive(Default)]
+struct Settled {
+    /// Sessions still there once the readers had their answers (or errors).
+    sessions: i64,
+    /// How long they took to go.
+    took: Duration,
+    /// Likes, ratings, follows and comments that changed meanwhile: writes in flight at the
+    /// kill that committed after it.
+    landed: usize,
+}
+
+/// Waits until no PostgreSQL session named `name` is left.
+async fn backends_gone(url: &str, name: &str) -> Settled {
+    let pool = besthub::db::connect(url, 1).await.expect("open to watch");
+    let started = Instant::now();
+    let count = || async {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .expect("pg_stat_activity");
+        n
+    };
+    let comments = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM comments")
+            .fetch_one(&pool)
+            .await
+            .expect("comments");
+        n
+    };
+    let (before, comments_before) = (stored_state(&pool).await, comments().await);
+    let sessions = count().await;
+    while count().await > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the killed server's database sessions are still there after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let took = started.elapsed();
+    let after = stored_state(&pool).await;
+    let changed = before
+        .keys()
+        .chain(after.keys())
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .filter(|key| before.get(key) != after.get(key))
+        .count();
+    let new_comments = usize::try_from(comments().await - comments_before).unwrap_or(0);
+    pool.close().await;
+    Settled {
+        sessions,
+        took,
+        landed: changed + new_comments,
+    }
+}
+
 async fn crash_rounds(backend: &str, db: common::TestDb) {
     besthub::import::seed_demo_if_empty(&db.pool)
         .await
@@ -542,7 +607,21 @@ async fn crash_rounds(backend: &str, db: common::TestDb) {
     let model = Arc::new(Mutex::new(Model::default()));
     let rounds = rounds();
     println!("{backend}: {rounds} rounds, {READERS} readers");
-    let mut server = ServerProcess::start(&db.url, &[]).await;
+    // A PostgreSQL backend outlives the server that was killed until it notices its client is
+    // gone, and a COMMIT sent just before the kill still lands meanwhile. So the server's
+    // connections carry a name, and each check waits until none of them is left: only then is
+    // every write that was in flight settled one way or the other.
+    let (server_url, backend_name) = if db.url.starts_with("postgres") {
+        let name = format!("besthub_crash_{}_{}", std::process::id(), below(1 << 32));
+        let separator = if db.url.contains('?') { '&' } else { '?' };
+        (
+            format!("{}{separator}application_name={name}", db.url),
+            Some(name),
+        )
+    } else {
+        (db.url.clone(), None)
+    };
+    let mut server = ServerProcess::start(&server_url, &[]).await;
     let (mut total_acked, mut total_lost, mut total_errors) = (0, 0, 0);
     for round in 1..=rounds {
         world.killed.store(false, Ordering::SeqCst);
@@ -573,6 +652,10 @@ async fn crash_rounds(backend: &str, db: common::TestDb) {
         for reader in readers {
             tally.add(reader.await.expect("reader task"));
         }
+        let settled = match &backend_name {
+            Some(name) => backends_gone(&db.url, name).await,
+            None => Settled::default(),
+        };
         let restarted = Instant::now();
         server.restart().await;
         let ready = restarted.elapsed();
@@ -586,8 +669,9 @@ async fn crash_rounds(backend: &str, db: common::TestDb) {
         pool.close().await;
         println!(
             "{backend} round {round}/{rounds}: {} writes acknowledged, killed {} ms after the first ({} comments, {} likes, \
-             {} ratings, {} follows), {} in flight at the kill, {} lost, {} counters wrong of {} \
-             checked, {} errors; RSS {} MiB at the kill, ready again in {} ms",
+             {} ratings, {} follows), {} in flight at the kill, {} database sessions outlived it \
+             (gone after {} ms, {} writes landed meanwhile), {} lost, {} counters wrong of {} checked, {} errors; RSS {} MiB \
+             at the kill, ready again in {} ms",
             tally.acked,
             load.as_millis(),
             tally.comments,
@@ -595,6 +679,9 @@ async fn crash_rounds(backend: &str, db: common::TestDb) {
             tally.ratings,
             tally.follows,
             tally.in_flight,
+            settled.sessions,
+            settled.took.as_millis(),
+            settled.landed,
             findings.lost.len(),
             findings.counters.len(),
             findings.counted_rows,

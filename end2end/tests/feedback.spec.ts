@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, expectNoA11yViolations, gotoHydrated, javaScriptEnabled, test } from './fixtures';
+import { expect, expectNoA11yViolations, gotoHydrated, javaScriptEnabled, serverAnswer, test } from './fixtures';
 import { newReader, signUp } from './accounts';
 
 const ARTICLE = '/articles/taming-cache-stampedes';
@@ -38,9 +38,10 @@ test.describe('reader feedback', () => {
     await expect(feedback(page).getByText(/^\d+ likes?$/)).toHaveText(new RegExp(`^${before} likes?$`));
     // A reload shows what was saved (once the server has answered: a click made while the
     // previous call is in flight is sent when that one returns).
+    const saved = javaScriptEnabled() ? serverAnswer(page, 'set_like', 'liked=true') : null;
     await like.click();
     await expect(like).toHaveAttribute('aria-pressed', 'true');
-    await page.waitForLoadState('networkidle');
+    await saved;
     await gotoHydrated(page, ARTICLE);
     await expect(feedback(page).getByRole('button', { name: 'Like' })).toHaveAttribute('aria-pressed', 'true');
   });
@@ -61,9 +62,11 @@ test.describe('reader feedback', () => {
     await expect(feedback(page).getByText(/^Average \d\.\d from \d+ ratings?$/)).toBeVisible();
     await expectNoA11yViolations(page);
 
+    const saved = javaScriptEnabled() ? serverAnswer(page, 'rate_article', 'stars=2') : null;
     await choose('2 stars');
     await expect(group.getByRole('radio', { name: '2 stars', exact: true })).toBeChecked();
     await expect(feedback(page).getByText(/^2 stars: [1-9]\d*$/)).toBeVisible();
+    await saved;
 
     await gotoHydrated(page, ARTICLE);
     await expect(
@@ -86,10 +89,12 @@ test.describe('reader feedback', () => {
     await expect(follow).toHaveAttribute('aria-pressed', 'false');
     const followers = async () => Number(((await card.getByText(/^\d+ followers?$/).textContent()) ?? '').match(/\d+/)![0]);
     const before = await followers();
+    const saved = javaScriptEnabled() ? serverAnswer(page, 'set_follow', 'following=true') : null;
     await follow.click();
     await expect(follow).toHaveText('Following');
     await expect(follow).toHaveAttribute('aria-pressed', 'true');
     await expect(card.getByText(/^\d+ followers?$/)).toHaveText(new RegExp(`^${before + 1} followers?$`));
+    await saved;
     await expectNoA11yViolations(page);
 
     // The author page shows the same state and control.

@@ -71,6 +71,21 @@ export function javaScriptEnabled(): boolean {
  * hydrated (`<body data-hydrated="true">`); without JavaScript it only navigates.
  * Returns the navigation response.
  */
+/**
+ * The server's answer to the next call of server function `endpoint` whose form body contains
+ * `body`. Start waiting before the click that sends it. `waitForLoadState('networkidle')`
+ * cannot stand in: it returns at once when the page was idle before, and an open live stream
+ * keeps it from being idle after.
+ */
+export function serverAnswer(page: Page, endpoint: string, body = ''): Promise<Response> {
+  return page.waitForResponse(
+    (response) =>
+      response.request().method() === 'POST' &&
+      new URL(response.url()).pathname === `/api/${endpoint}` &&
+      (response.request().postData() ?? '').includes(body),
+  );
+}
+
 export async function gotoHydrated(page: Page, url: string): Promise<Response | null> {
   const response = await page.goto(url);
   if (javaScriptEnabled()) {

@@ -1,4 +1,4 @@
-import { expect, gotoHydrated, test } from './fixtures';
+import { expect, gotoHydrated, serverAnswer, test } from './fixtures';
 import { newReader, signUp } from './accounts';
 
 test('client-side navigation home → article → author → tag keeps the page alive', async ({ page }) => {
@@ -33,9 +33,10 @@ test('controls on a page reached without reload answer in place, and Back return
   await expect(page).toHaveTitle(/web font/i);
   // The like button came with the new page: it is hydrated and likes in place.
   const like = page.getByRole('region', { name: 'Reader feedback', exact: true }).getByRole('button', { name: 'Like' });
+  const saved = serverAnswer(page, 'set_like', 'liked=true');
   await like.click();
   await expect(like).toHaveAttribute('aria-pressed', 'true');
-  await page.waitForLoadState('networkidle');
+  await saved;
   expect(await marker()).toBe(7);
 
   await page.goBack();
