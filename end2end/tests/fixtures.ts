@@ -33,7 +33,8 @@ export const test = base.extend<Fixtures>({
       if (type === 'error') {
         // Chromium's own favicon probe is not the app's doing.
         if (isFaviconProbe(loc.url)) return;
-        if (!allowedConsoleErrors.some((re) => re.test(text))) {
+        // Matched with where it came from, so that an allowance can name the resource.
+        if (!allowedConsoleErrors.some((re) => re.test(`${text}${where}`))) {
           problems.push(`console.error: ${text}${where}`);
         }
       } else if (type === 'warning' && /hydrat/i.test(text)) {

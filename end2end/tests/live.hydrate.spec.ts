@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { Browser, Locator, Page } from '@playwright/test';
 import { expect, expectNoA11yViolations, gotoHydrated, test } from './fixtures';
 import { newReader, signUp } from './accounts';
@@ -36,7 +36,8 @@ async function otherReader(browser: Browser, baseURL: string, allowed: RegExp[] 
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !allowed.some((re) => re.test(msg.text()))) problems.push(msg.text());
+    const text = `${msg.text()} (${msg.location().url})`;
+    if (msg.type() === 'error' && !allowed.some((re) => re.test(text))) problems.push(text);
   });
   page.on('pageerror', (error) => problems.push(error.message));
   const done = async () => {
@@ -268,4 +269,57 @@ test('a hidden tab closes its stream and catches up when shown again', async ({ 
   });
   await expect(discussion(b.page).getByRole('status').filter({ hasText: /^2 new comments$/ })).toBeVisible();
   await b.done();
+});
+
+/** Runs `sql` on the live project's schema (psql, as playwright.config.ts does). */
+function onLiveDatabase(sql: string, vars: Record<string, string> = {}): string {
+  const args = [liveDatabaseUrl(), '-v', 'ON_ERROR_STOP=1', '-qAt'];
+  for (const [name, value] of Object.entries(vars)) args.push('-v', `${name}=${value}`);
+  return execFileSync('psql', args, { input: sql, encoding: 'utf8', timeout: 10_000 });
+}
+
+test.describe('when events are lost', () => {
+  // A page asks for each comment it shows that it did not read again: one deleted answers 404,
+  // which Chromium logs as a failed resource.
+  const gone = [/status of 404 \(Not Found\) \(.*\/api\/get_comment\?/];
+  test.use({ allowedConsoleErrors: gone });
+
+  test('a replica that lost its link to the others brings open pages up to date, deletions included', async ({
+    page,
+    browser,
+  }) => {
+    const article = '/articles/sqlite-wal-in-production';
+    const b = await otherReader(browser, replica('B'), gone);
+    await gotoHydrated(b.page, article);
+    await signUp(page, newReader('Finn Live'), article);
+    const kept = `Kept through the resync ${Date.now()}`;
+    const doomed = `Gone while nobody was told ${Date.now()}`;
+    await postComment(page, kept);
+    await postComment(page, doomed);
+    for (const text of [kept, doomed]) {
+      await expect(discussion(b.page).getByRole('article').filter({ hasText: text })).toBeVisible({ timeout: LIVE_MS });
+    }
+    const heading = discussion(b.page).getByText(/^\d+ Comments?$/);
+    const before = countOf(await heading.textContent());
+
+    // The comment goes behind the app's back: no event tells anyone, as when events are lost.
+    onLiveDatabase(
+      `WITH gone AS (DELETE FROM comments WHERE body_markdown = :'doomed' RETURNING article_id)
+       UPDATE articles SET comment_count = comment_count - 1 WHERE id IN (SELECT article_id FROM gone);`,
+      { doomed },
+    );
+    // The replicas' link to the database's notifications drops (their LISTEN sessions end):
+    // each reconnects and tells its open pages to catch up from the database.
+    const ended = onLiveDatabase(
+      `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE
+         'LISTEN "besthub_' || left(encode(sha256(convert_to(current_database() || '.' || current_schema(), 'UTF8')), 'hex'), 16) || '"%';`,
+    );
+    expect(Number(ended.trim())).toBeGreaterThan(0);
+
+    await expect(discussion(b.page).getByRole('article').filter({ hasText: doomed })).toHaveCount(0, { timeout: LIVE_MS });
+    await expect(discussion(b.page).getByRole('article').filter({ hasText: kept })).toBeVisible();
+    await expect(heading).toHaveText(new RegExp(`^${before - 1} Comments?$`));
+    await expectNoA11yViolations(b.page);
+    await b.done();
+  });
 });

@@ -8,12 +8,15 @@
 //! scrolls or touches an open box: lists are keyed by comment id, so a node added beside
 //! others leaves them, and the box typed in, as they are.
 
+use std::collections::HashSet;
+
 use leptos::prelude::*;
 
 use super::state::{Ctx, Node};
 use crate::discussion::{
     get_comment, get_comment_thread, get_comments, Comment, Deleted, Sort, Thread,
 };
+use crate::error::AppError;
 use crate::live::LiveEvent;
 
 /// Applies the article's live events to the discussion `ctx` until the page changes.
@@ -146,7 +149,7 @@ fn place(ctx: Ctx, comment: Comment) {
 }
 
 /// Events may have been missed: reads the comments of the pages shown again, adds those that
-/// are not here (marked "New") and brings the others up to date.
+/// are not here (marked "New"), brings the others up to date and takes off those deleted.
 fn refresh(ctx: Ctx) {
     leptos::task::spawn_local(async move {
         let slug = ctx.slug.get_value();
@@ -156,7 +159,7 @@ fn refresh(ctx: Ctx) {
             let Some(top) = ctx.roots.with_untracked(|r| r.first().map(|n| n.id)) else {
                 return;
             };
-            match get_comment_thread(slug, top, Some(first)).await {
+            match get_comment_thread(slug.clone(), top, Some(first)).await {
                 Ok(page) => {
                     ctx.has_more.set(page.has_more);
                     threads.push(page.thread);
@@ -177,8 +180,32 @@ fn refresh(ctx: Ctx) {
                 }
             }
         }
+        let mut read = HashSet::new();
+        ids(&threads, &mut read);
         merge(ctx, threads, None, &mut 0);
+        // A comment shown here and not read again was deleted meanwhile, or has moved to
+        // another page (newest first): asked for, it is taken off only when it is gone.
+        let unread: Vec<i64> = ctx.index.with_value(|index| {
+            index
+                .keys()
+                .copied()
+                .filter(|id| !read.contains(id))
+                .collect()
+        });
+        for id in unread {
+            if let Err(AppError::NotFound) = get_comment(slug.clone(), id).await {
+                ctx.forget(id);
+            }
+        }
     });
+}
+
+/// The ids of every comment in `threads`.
+fn ids(threads: &[Thread], into: &mut HashSet<i64>) {
+    for thread in threads {
+        into.insert(thread.comment.id);
+        ids(&thread.replies, into);
+    }
 }
 
 /// Merges `threads` read from the server under `parent` (the top level when `None`); a

@@ -255,6 +255,30 @@ impl Ctx {
         }
     }
 
+    /// Takes comment `id` and everything under it off the page, counts untouched: for a
+    /// comment found gone after events were missed, where the counts were read again.
+    #[cfg(feature = "hydrate")]
+    pub(super) fn forget(&self, id: i64) {
+        let Some(node) = self.node(id) else {
+            return;
+        };
+        match node
+            .comment
+            .with_untracked(|c| c.parent_id)
+            .and_then(|p| self.node(p))
+        {
+            Some(parent) => parent.replies.update(|r| r.retain(|n| n.id != id)),
+            None => self.roots.update(|r| r.retain(|n| n.id != id)),
+        }
+        let mut gone = vec![node];
+        while let Some(node) = gone.pop() {
+            self.index.update_value(|index| {
+                index.remove(&node.id);
+            });
+            gone.extend(node.replies.get_untracked());
+        }
+    }
+
     /// The href of this page with `params` (and the kept order and page) and an anchor.
     pub(super) fn href(&self, params: &[(&str, String)], anchor: &str) -> String {
         let mut query: Vec<(String, String)> = self
