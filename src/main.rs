@@ -1,8 +1,10 @@
-//! The `besthub` command: `serve` (default) and `import PATH...`.
+//! The `besthub` command: `serve` (default), `import PATH...` and
+//! `user grant-admin|revoke-admin EMAIL`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use besthub::accounts::Role;
 use besthub::config::Config;
 use clap::{Parser, Subcommand};
 
@@ -46,6 +48,12 @@ enum UserCommand {
         /// The account's email address.
         email: String,
     },
+    /// Take the admin role from the account with this email (it stays a reader; its open
+    /// sessions lose admin rights at their next request).
+    RevokeAdmin {
+        /// The account's email address.
+        email: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -85,36 +93,40 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
             }
-            Command::User {
-                command: UserCommand::GrantAdmin { email },
-            } => {
+            Command::User { command } => {
                 init_tracing("warn");
-                let email = match besthub::accounts::domain::Email::parse(&email) {
-                    Ok(email) => email,
-                    Err(why) => return fail(&format!("{email:?}: {why}")),
-                };
-                let pool = match besthub::db::connect(&config.database_url, 1).await {
-                    Ok(pool) => pool,
-                    Err(err) => return fail(&err),
-                };
-                let result = besthub::accounts::store::set_role(
-                    &pool,
-                    email.as_str(),
-                    besthub::accounts::Role::Admin,
-                )
-                .await;
-                pool.close().await;
-                match result {
-                    Ok(true) => {
-                        println!("{} is now an admin", email.as_str());
-                        ExitCode::SUCCESS
+                let (email, role, done) = match command {
+                    UserCommand::GrantAdmin { email } => (email, Role::Admin, "is now an admin"),
+                    UserCommand::RevokeAdmin { email } => {
+                        (email, Role::Reader, "is no longer an admin")
                     }
-                    Ok(false) => fail(&format!("no account has the email {}", email.as_str())),
-                    Err(err) => fail(&format!("database: {err}")),
-                }
+                };
+                set_role(&config, &email, role, done).await
             }
         }
     })
+}
+
+/// Gives the account with `email` the `role`, and says `done` of it.
+async fn set_role(config: &Config, email: &str, role: Role, done: &str) -> ExitCode {
+    let email = match besthub::accounts::domain::Email::parse(email) {
+        Ok(email) => email,
+        Err(why) => return fail(&format!("{email:?}: {why}")),
+    };
+    let pool = match besthub::db::connect(&config.database_url, 1).await {
+        Ok(pool) => pool,
+        Err(err) => return fail(&err),
+    };
+    let result = besthub::accounts::store::set_role(&pool, email.as_str(), role).await;
+    pool.close().await;
+    match result {
+        Ok(true) => {
+            println!("{} {done}", email.as_str());
+            ExitCode::SUCCESS
+        }
+        Ok(false) => fail(&format!("no account has the email {}", email.as_str())),
+        Err(err) => fail(&format!("database: {err}")),
+    }
 }
 
 fn init_tracing(filter: &str) {

@@ -108,7 +108,7 @@ fn a_missing_config_file_is_one_clear_line() {
 }
 
 #[test]
-fn grant_admin_sets_the_role_of_an_existing_account() {
+fn grant_admin_and_revoke_admin_set_the_role_of_an_existing_account() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = format!("sqlite://{}/cli.db", dir.path().display());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -119,9 +119,9 @@ fn grant_admin_sets_the_role_of_an_existing_account() {
             .expect("user");
         pool.close().await;
     });
-    let grant = |email: &str| {
+    let user = |command: &str, email: &str| {
         Command::new(env!("CARGO_BIN_EXE_besthub"))
-            .args(["user", "grant-admin", email])
+            .args(["user", command, email])
             .env(
                 "BESTHUB_CONFIG",
                 concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"),
@@ -130,24 +130,44 @@ fn grant_admin_sets_the_role_of_an_existing_account() {
             .output()
             .expect("besthub runs")
     };
-    let output = grant(" ADA@example.com ");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let role = || -> String {
+        runtime.block_on(async {
+            let pool = besthub::db::connect(&db_url, 1).await.expect("db");
+            let found = besthub::accounts::store::find_user_by_email(&pool, "ada@example.com")
+                .await
+                .expect("query")
+                .expect("user");
+            pool.close().await;
+            found.role
+        })
+    };
+    let succeeds = |output: std::process::Output, says: &str| {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout).trim(),
+            format!("ada@example.com {says}")
+        );
+    };
+    assert_eq!(role(), "reader");
+    succeeds(user("grant-admin", " ADA@example.com "), "is now an admin");
+    assert_eq!(role(), "admin");
+    succeeds(
+        user("revoke-admin", "ada@example.com"),
+        "is no longer an admin",
     );
-    let output = grant("nobody@example.com");
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no account has the email"));
-    let role: String = runtime.block_on(async {
-        let pool = besthub::db::connect(&db_url, 1).await.expect("db");
-        let found = besthub::accounts::store::find_user_by_email(&pool, "ada@example.com")
-            .await
-            .expect("query")
-            .expect("user");
-        found.role
-    });
-    assert_eq!(role, "admin");
+    assert_eq!(role(), "reader");
+    for command in ["grant-admin", "revoke-admin"] {
+        let output = user(command, "nobody@example.com");
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("no account has the email"));
+        let output = user(command, "not an email");
+        assert!(!output.status.success());
+        assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
+    }
 }
 
 #[test]
