@@ -61,6 +61,30 @@ impl SiteInfoResource {
     }
 }
 
+/// Why the server refused a form posted without JavaScript to one of the server functions at
+/// `paths`, when the page is the one it sent the reader back to (leptos_axum adds `__path`
+/// and `__err`): the page shows it beside that form. The last of each counts (a form posted
+/// again from such a page adds another pair).
+pub fn refused_message(paths: &[&str]) -> Option<String> {
+    let query = use_query_map();
+    let query = query.read_untracked();
+    let last = |key: &str| query.get_all(key).and_then(|mut values| values.pop());
+    let path = last("__path")?;
+    if !paths.contains(&path.as_str()) {
+        return None;
+    }
+    let err = leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&last("__err")?);
+    Some(err.to_string())
+}
+
+/// A refusal from [`refused_message`], shown beside its form as `what` was not saved.
+#[component]
+pub fn Refused(paths: &'static [&'static str], what: &'static str) -> impl IntoView {
+    refused_message(paths).map(|message| {
+        view! { <p class="feedback-message refused" role="alert">{format!("{what}: {message}")}</p> }
+    })
+}
+
 /// The page for anything that does not exist; answers 404 when rendered on the server.
 #[component]
 pub fn NotFound() -> impl IntoView {

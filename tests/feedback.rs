@@ -60,6 +60,14 @@ async fn only_whole_ratings_from_one_to_five_are_accepted() {
             reply.body
         );
     }
+    // "Save rating" without a choice (no JavaScript): no stars at all.
+    let reply = call_form(&app, RateArticle::PATH, &[("slug", SLUG)], Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.body.contains(besthub::feedback::NO_STARS),
+        "{}",
+        reply.body
+    );
     let ratings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
         .fetch_one(&db.pool)
         .await

@@ -54,6 +54,8 @@ test.describe('reader feedback', () => {
       await group.getByRole('radio', { name, exact: true }).check();
       if (!javaScriptEnabled()) {
         await feedback(page).getByRole('button', { name: 'Save rating' }).click();
+        // Back on the article (a refusal would come back with `__err` in the address).
+        await expect(page).toHaveURL(new RegExp(`${ARTICLE}#reader-feedback$`));
       }
     };
     await choose('4 stars');
@@ -79,6 +81,25 @@ test.describe('reader feedback', () => {
       await expect(radio).not.toBeChecked();
     }
     await expectNoA11yViolations(page);
+  });
+
+  test('"Save rating" without a choice says what is missing (no JavaScript)', async ({ page }) => {
+    test.skip(javaScriptEnabled(), 'once hydrated, choosing a star saves it: there is no button');
+    await signUp(page, newReader(), ARTICLE);
+    await feedback(page).getByRole('button', { name: 'Save rating' }).click();
+    await expect(feedback(page).getByRole('alert')).toHaveText(
+      'Your rating was not saved: Choose how many stars to give, from 1 to 5',
+    );
+    for (const radio of await feedback(page).getByRole('radio').all()) {
+      await expect(radio).not.toBeChecked();
+    }
+    await expectNoA11yViolations(page);
+    // Choosing then saving works from that page.
+    await feedback(page).getByRole('radio', { name: '3 stars', exact: true }).check();
+    await feedback(page).getByRole('button', { name: 'Save rating' }).click();
+    await expect(page).toHaveURL(new RegExp(`${ARTICLE}#reader-feedback$`));
+    await expect(feedback(page).getByRole('radio', { name: '3 stars', exact: true })).toBeChecked();
+    await expect(feedback(page).getByRole('alert')).toHaveCount(0);
   });
 
   test('follow and unfollow the author', async ({ page }) => {

@@ -13,9 +13,13 @@ use crate::accounts::{sign_in_href, use_auth, CurrentUser};
 use crate::discussion::{get_comments, CommentPage, Discussion};
 use crate::error::AppError;
 use crate::feedback::{
-    FollowControl, FollowState, LikeControl, LikeState, RatingControl, RatingSummary,
+    FollowControl, FollowState, LikeControl, LikeState, RateArticle, RatingControl, RatingSummary,
+    RemoveRating, SetFollow, SetLike,
 };
-use crate::site::{error_view, path_segment, use_page_number, use_site_info, DateTime, SiteInfo};
+use crate::site::{
+    error_view, path_segment, use_page_number, use_site_info, DateTime, Refused, SiteInfo,
+};
+use leptos::server_fn::ServerFn;
 
 /// The home page: newest articles first.
 #[component]
@@ -290,6 +294,7 @@ fn ArticleReader(
                 can_follow=user.as_ref().is_some_and(|u| article.author_user_id != Some(u.id))
                 live=Some(article.slug.clone())
             />
+            <Refused paths=&[SetFollow::PATH] what="Not saved" />
             {(!signed_in)
                 .then(|| {
                     view! {
@@ -336,11 +341,16 @@ fn ReaderFeedback(article: ArticleView, path: String, signed_in: bool) -> impl I
                     }
                     sign_in=sign_in.clone()
                 />
+                <Refused paths=&[SetLike::PATH] what="Your like was not saved" />
             </div>
             <div class="feedback-rating">
                 <h3 id="rate-heading">"Rate this article"</h3>
                 <p>"Was this worth your time?"</p>
                 <RatingControl slug=article.slug.clone() initial=summary sign_in />
+                <Refused
+                    paths=&[RateArticle::PATH, RemoveRating::PATH]
+                    what="Your rating was not saved"
+                />
             </div>
         </section>
     }
@@ -395,6 +405,7 @@ fn AuthorView(data: AuthorPageData, site: SiteInfo, user: Option<CurrentUser>) -
                 can_follow=user.as_ref().is_some_and(|u| author.user_id != Some(u.id))
                 live=None
             />
+            <Refused paths=&[SetFollow::PATH] what="Not saved" />
             {user
                 .is_none()
                 .then(|| {

@@ -263,7 +263,7 @@ impl Rating {
         leptos::task::spawn_local(async move {
             let slug = self.slug.get_value();
             let result = match want {
-                Some(stars) => rate_article(slug, stars.to_string()).await,
+                Some(stars) => rate_article(slug, Some(stars.to_string())).await,
                 None => remove_rating(slug).await,
             };
             self.sending.set_value(false);

@@ -129,11 +129,17 @@ pub async fn set_like(slug: String, liked: bool) -> Result<LikeState, AppError> 
     Ok(result)
 }
 
-/// Rates the article `slug` (1 to 5 stars) for the signed-in reader.
+/// What "Save rating" without a choice is told.
+pub const NO_STARS: &str = "Choose how many stars to give, from 1 to 5";
+
+/// Rates the article `slug` (1 to 5 stars) for the signed-in reader. `stars` is optional in
+/// the call so that "Save rating" pressed without a choice (no JavaScript) gets a message in
+/// our words, not a 400 for a missing field.
 #[server(endpoint = "rate_article")]
-pub async fn rate_article(slug: String, stars: String) -> Result<RatingSummary, AppError> {
+pub async fn rate_article(slug: String, stars: Option<String>) -> Result<RatingSummary, AppError> {
     use crate::accounts::session;
     let user = session::require_user()?;
+    let stars = stars.ok_or_else(|| AppError::invalid("stars", NO_STARS))?;
     let rating = Rating::parse(&stars).map_err(|message| AppError::invalid("stars", message))?;
     let state = crate::state::app_state()?;
     let id = article_id(&state.pool, &slug).await?;
