@@ -4,9 +4,14 @@
 //! repeats the same work. A page is kept under a normalised key ([`Key`]): its path, the query
 //! parameters pages read (others are removed from the request before it is rendered, so a
 //! random query string can neither fill the cache nor miss it), the encoding the response is
-//! sent in (br, gzip or none, negotiated here rather than kept per raw header) and, for a
-//! signed-in reader, their session (checked by the session middleware first, so a made-up
-//! cookie reads as anonymous).
+//! sent in (br, gzip or none, negotiated here rather than kept per raw header) and the session,
+//! when there is a live one (checked by the session middleware first, so a made-up cookie
+//! reads as anonymous).
+//!
+//! Pages of signed-in readers are rendered every time, not kept. Twice in CI a signed-in page
+//! kept here was served after writes that should have dropped it, and the cause was not found
+//! (see the issue 11 note). Until it is, a reader's own page is always fresh; anonymous
+//! readers, most of the traffic, are still served kept pages.
 //!
 //! Pages say what they show ([`shows`]: an article, an author, the listings), and writes say
 //! what they changed ([`crate::events`]): each committed write drops exactly the pages that
@@ -429,7 +434,7 @@ pub async fn middleware(
     let signed_in = session.is_some_and(|s| s.user.is_some());
     let session = session.and_then(|s| s.id_hash.clone());
     let private = signed_in || req.uri().path().starts_with("/api/");
-    let cacheable = !cache.ttl.is_zero() && cache.events.linked();
+    let cacheable = !cache.ttl.is_zero() && cache.events.linked() && !signed_in;
     let key = if cacheable {
         key_for(&mut req, session.as_deref())
     } else {
