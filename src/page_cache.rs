@@ -4,9 +4,8 @@
 //! repeats the same work. A page is kept under a normalised key ([`Key`]): its path, the query
 //! parameters pages read (others are removed from the request before it is rendered, so a
 //! random query string can neither fill the cache nor miss it), the encoding the response is
-//! sent in (br, gzip or none, negotiated here rather than kept per raw header) and the session,
-//! when there is a live one (checked by the session middleware first, so a made-up cookie
-//! reads as anonymous).
+//! sent in (br, gzip or none, negotiated here rather than kept per raw header). The session
+//! middleware runs first, so a made-up cookie reads as anonymous and shares the kept page.
 //!
 //! Pages of signed-in readers are rendered every time, not kept. Twice in CI a signed-in page
 //! kept here was served after writes that should have dropped it, and the cause was not found
@@ -88,7 +87,6 @@ pub fn shows(what: Shows<'_>) {
 struct Dropped {
     everything: bool,
     tags: Vec<String>,
-    session: Option<String>,
 }
 
 impl Dropped {
@@ -96,11 +94,9 @@ impl Dropped {
         let mut dropped = Self {
             everything: false,
             tags: Vec::new(),
-            session: None,
         };
         match change {
             Change::Resync => dropped.everything = true,
-            Change::SessionEnded { session } => dropped.session = Some(session.clone()),
             Change::ArticleSaved { slug, handle } => {
                 dropped.tags = vec![
                     Shows::Article(slug).tag(),
@@ -119,9 +115,7 @@ impl Dropped {
     }
 
     fn hits(&self, page: &Page) -> bool {
-        self.everything
-            || page.tags.iter().any(|t| self.tags.iter().any(|d| d == t))
-            || (self.session.is_some() && self.session == page.session)
+        self.everything || page.tags.iter().any(|t| self.tags.iter().any(|d| d == t))
     }
 }
 
@@ -133,7 +127,6 @@ struct Page {
     headers: HeaderMap,
     body: Bytes,
     tags: Vec<String>,
-    session: Option<String>,
 }
 
 #[derive(Default)]
@@ -197,7 +190,7 @@ impl PageCache {
     /// Drops the pages `change` makes stale.
     pub fn drop_changed(&self, change: &Change) {
         let dropped = Dropped::of(change);
-        if !dropped.everything && dropped.tags.is_empty() && dropped.session.is_none() {
+        if !dropped.everything && dropped.tags.is_empty() {
             return;
         }
         if let Ok(mut pages) = self.pages.write() {
@@ -391,7 +384,7 @@ fn is_page(path: &str) -> bool {
 
 /// The key a page request is kept under, after rewriting the request to what the key says
 /// (query reduced, encoding chosen); `None` when it must be rendered.
-fn key_for(req: &mut Request, session: Option<&str>) -> Option<String> {
+fn key_for(req: &mut Request) -> Option<String> {
     if req.method() != Method::GET || !is_page(req.uri().path()) {
         return None;
     }
@@ -413,14 +406,12 @@ fn key_for(req: &mut Request, session: Option<&str>) -> Option<String> {
         headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(encoding));
     }
     let path = req.uri().path();
-    let mut key = String::with_capacity(path.len() + query.len() + 80);
+    let mut key = String::with_capacity(path.len() + query.len() + 8);
     key.push_str(path);
     key.push('?');
     key.push_str(&query);
     key.push('\n');
     key.push_str(encoding);
-    key.push('\n');
-    key.push_str(session.unwrap_or(""));
     Some(key)
 }
 
@@ -430,16 +421,13 @@ pub async fn middleware(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let session = req.extensions().get::<RequestSession>();
-    let signed_in = session.is_some_and(|s| s.user.is_some());
-    let session = session.and_then(|s| s.id_hash.clone());
+    let signed_in = req
+        .extensions()
+        .get::<RequestSession>()
+        .is_some_and(|s| s.user.is_some());
     let private = signed_in || req.uri().path().starts_with("/api/");
     let cacheable = !cache.ttl.is_zero() && cache.events.linked() && !signed_in;
-    let key = if cacheable {
-        key_for(&mut req, session.as_deref())
-    } else {
-        None
-    };
+    let key = if cacheable { key_for(&mut req) } else { None };
     let Some(key) = key else {
         let mut response = next.run(req).await;
         finish(&mut response, private);
@@ -461,7 +449,7 @@ pub async fn middleware(
         return serve(&page);
     }
     let since = cache.dropped.load(Ordering::Acquire);
-    let response = render_and_keep(&cache, key.clone(), since, session, private, req, next).await;
+    let response = render_and_keep(&cache, key.clone(), since, req, next).await;
     drop(turn);
     cache.release(&key, gate);
     response
@@ -485,13 +473,12 @@ fn serve(page: &Page) -> Response {
     response
 }
 
-/// Renders the page and keeps it when it is a complete HTML page.
+/// Renders the page and keeps it when it is a complete HTML page (only anonymous requests and
+/// pages get here, so nothing is private).
 async fn render_and_keep(
     cache: &PageCache,
     key: String,
     since: u64,
-    session: Option<String>,
-    private: bool,
     req: Request,
     next: Next,
 ) -> Response {
@@ -502,7 +489,7 @@ async fn render_and_keep(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if response.status() != StatusCode::OK || !is_html {
-        finish(&mut response, private);
+        finish(&mut response, false);
         return response;
     }
     let tags: Vec<String> = response
@@ -511,7 +498,7 @@ async fn render_and_keep(
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_owned))
         .collect();
-    finish(&mut response, private);
+    finish(&mut response, false);
     let (parts, body) = response.into_parts();
     let body = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(body) => body,
@@ -534,7 +521,6 @@ async fn render_and_keep(
             headers,
             body: body.clone(),
             tags,
-            session,
         },
         since,
     );

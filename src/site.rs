@@ -61,20 +61,24 @@ impl SiteInfoResource {
     }
 }
 
-/// Why the server refused a form posted without JavaScript to one of the server functions at
-/// `paths`, when the page is the one it sent the reader back to (leptos_axum adds `__path`
-/// and `__err`): the page shows it beside that form. The last of each counts (a form posted
-/// again from such a page adds another pair).
-pub fn refused_message(paths: &[&str]) -> Option<String> {
+/// The form posted without JavaScript that the server refused, when this page is where it
+/// sent the reader back to (leptos_axum adds `__path` and `__err`): the server function's
+/// path and its error. The last of each counts (a form posted again from such a page adds
+/// another pair).
+pub fn refused_form() -> Option<(String, AppError)> {
     let query = use_query_map();
     let query = query.read_untracked();
     let last = |key: &str| query.get_all(key).and_then(|mut values| values.pop());
     let path = last("__path")?;
-    if !paths.contains(&path.as_str()) {
-        return None;
-    }
     let err = leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&last("__err")?);
-    Some(err.to_string())
+    Some((path, err))
+}
+
+/// Why the server refused a form posted to one of the server functions at `paths`
+/// ([`refused_form`]), for the page to show beside that form.
+pub fn refused_message(paths: &[&str]) -> Option<String> {
+    let (path, err) = refused_form()?;
+    paths.contains(&path.as_str()).then(|| err.to_string())
 }
 
 /// A refusal from [`refused_message`], shown beside its form as `what` was not saved.

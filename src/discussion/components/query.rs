@@ -8,7 +8,6 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::discussion::{EditComment, PostComment};
-use crate::error::AppError;
 
 /// Which box is open under which comment (one at a time, like a conversation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,22 +57,18 @@ pub(super) fn state_from_query() -> NoJsState {
     let query = use_query_map();
     let query = query.read_untracked();
     let id = |key: &str| last_param(&query, key).and_then(|v| v.parse::<i64>().ok());
-    let refused = match (last_param(&query, "__path"), last_param(&query, "__err")) {
-        (Some(path), Some(err)) => {
-            let err = leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&err);
-            let target = err
-                .kept_value("parent")
-                .or_else(|| err.kept_value("id"))
-                .and_then(|v| v.parse().ok());
-            Some(Refused {
-                path,
-                target,
-                message: err.field_message("body").unwrap_or_else(|| err.to_string()),
-                text: err.kept_value("body").unwrap_or_default(),
-            })
+    let refused = crate::site::refused_form().map(|(path, err)| {
+        let target = err
+            .kept_value("parent")
+            .or_else(|| err.kept_value("id"))
+            .and_then(|v| v.parse().ok());
+        Refused {
+            path,
+            target,
+            message: err.field_message("body").unwrap_or_else(|| err.to_string()),
+            text: err.kept_value("body").unwrap_or_default(),
         }
-        _ => None,
-    };
+    });
     let open = match &refused {
         Some(r) if r.path == PostComment::PATH && r.target.is_some() => {
             Open::Reply(r.target.unwrap_or_default())
