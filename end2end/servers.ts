@@ -35,6 +35,10 @@ export function serverEnv(listenPort: string, databaseUrl: string): Record<strin
     BESTHUB_SIGN_INS_PER_MINUTE: '1000000',
     // Tests post many comments from one reader; the per-reader limit is tested in Rust.
     BESTHUB_COMMENTS_PER_MINUTE: '1000000',
+    // Every takedown request comes from 127.0.0.1 too; these two limits are left to the Rust
+    // tests, not the browser's.
+    BESTHUB_TAKEDOWNS_PER_HOUR: '1000000',
+    BESTHUB_REPORTS_PER_HOUR: '1000000',
     // Every page's live stream comes from 127.0.0.1 too; the stream limits are tested in Rust.
     BESTHUB_LIVE_STREAMS_PER_CLIENT: '100000',
     BESTHUB_LOG_FILTER: 'warn',

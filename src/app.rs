@@ -9,6 +9,10 @@ use crate::accounts::AccountMenu;
 use crate::accounts::{AuthProvider, SignInPage, SignUpPage};
 use crate::articles::{ArticlePage, AuthorPage, HomePage, TagPage};
 use crate::discussion::CommentThreadPage;
+use crate::moderation::{
+    AdminTakedownsPage, ModerationLogPage, ModerationQueuePage, TakedownFormPage,
+    TakedownStatusPage,
+};
 use crate::site::{provide_site_info, use_site_info, NotFound};
 
 /// The HTML document around the app, rendered on the server only.
@@ -56,6 +60,23 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/articles/:slug/comments/:id")
                             view=CommentThreadPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/articles/:slug/takedown")
+                            view=TakedownFormPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/takedowns/:token") view=TakedownStatusPage ssr=SsrMode::Async />
+                        <Route path=path!("/moderation") view=ModerationLogPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/admin/moderation")
+                            view=ModerationQueuePage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/takedowns")
+                            view=AdminTakedownsPage
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("/authors/:handle") view=AuthorPage ssr=SsrMode::Async />
@@ -116,7 +137,8 @@ pub fn Footer() -> impl IntoView {
                                     <a href=format!(
                                         "mailto:{}",
                                         info.contact_email,
-                                    )>{info.contact_email.clone()}</a>
+                                    )>{info.contact_email.clone()}</a> " · "
+                                    <a href="/moderation">"Moderation log"</a>
                                 </p>
                             }
                         })

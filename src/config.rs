@@ -25,6 +25,10 @@ const KEYS: &[&str] = &[
     "signups_per_hour",
     "sign_ins_per_minute",
     "comments_per_minute",
+    "first_comments_held",
+    "max_links_before_review",
+    "reports_per_hour",
+    "takedowns_per_hour",
     "page_cache_seconds",
     "page_cache_pages",
     "live_streams_per_client",
@@ -58,6 +62,14 @@ pub struct Config {
     pub sign_ins_per_minute: i64,
     /// Comments (and replies) one reader may post per minute.
     pub comments_per_minute: i64,
+    /// A reader's first comments that wait for a moderator's approval (0: none).
+    pub first_comments_held: i64,
+    /// Links a comment may hold before it waits for a moderator's approval.
+    pub max_links_before_review: i64,
+    /// Reports one reader may send per hour.
+    pub reports_per_hour: i64,
+    /// Takedown requests one client address may send per hour.
+    pub takedowns_per_hour: i64,
     /// Longest time a page rendered for anonymous readers is served again (0: never).
     pub page_cache_seconds: u64,
     /// Pages the page cache keeps at most (the least recently used go first).
@@ -252,6 +264,15 @@ impl Config {
                 _ => Err("expected a whole number of at least 1".to_owned()),
             }
         })?;
+        let count = |v: &str, min: i64| match v.trim().parse::<i64>() {
+            Ok(n) if (min..=1_000_000).contains(&n) => Ok(n),
+            _ => Err(format!("expected a whole number from {min} to 1000000")),
+        };
+        let first_comments_held = raw.parse("first_comments_held", Some("0"), |v| count(v, 0))?;
+        let max_links_before_review =
+            raw.parse("max_links_before_review", Some("3"), |v| count(v, 0))?;
+        let reports_per_hour = raw.parse("reports_per_hour", Some("20"), |v| count(v, 1))?;
+        let takedowns_per_hour = raw.parse("takedowns_per_hour", Some("5"), |v| count(v, 1))?;
         let page_cache_seconds = raw.parse("page_cache_seconds", Some("60"), |v| {
             match v.trim().parse::<u64>() {
                 Ok(n) if n <= 3600 => Ok(n),
@@ -290,6 +311,10 @@ impl Config {
             signups_per_hour,
             sign_ins_per_minute,
             comments_per_minute,
+            first_comments_held,
+            max_links_before_review,
+            reports_per_hour,
+            takedowns_per_hour,
             page_cache_seconds,
             page_cache_pages,
             live_streams_per_client,

@@ -27,6 +27,12 @@ pub enum AppError {
     /// The signed-in reader may not do this.
     #[error("You are not allowed to do that")]
     Forbidden,
+    /// The signed-in reader is suspended: until then (ms since the epoch), or for good.
+    #[error("{}", suspended_message(*.0))]
+    Suspended(Option<i64>),
+    /// The article was unpublished (after a takedown); the text is the moderator's reason.
+    #[error("This article has been removed")]
+    Gone(String),
     /// Input that failed validation, with a message for each field at fault.
     #[error("{}", .0.summary())]
     Invalid(FormErrors),
@@ -91,13 +97,26 @@ impl AppError {
         match self {
             Self::NotFound => 404,
             Self::Unauthorized => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::Suspended(_) => 403,
+            Self::Gone(_) => 410,
             Self::Invalid(_) => 422,
             Self::BadRequest(_) => 400,
             Self::TooLarge => 413,
             Self::TooManyRequests(_) => 429,
             Self::Internal | Self::Transport(_) => 500,
         }
+    }
+}
+
+/// "Your account is suspended until 8 Dec 2026, 14:05 UTC", or without an end when it is
+/// permanent (`None`).
+pub fn suspended_message(until: Option<i64>) -> String {
+    match until {
+        Some(until) => format!(
+            "Your account is suspended until {}",
+            crate::site::format_date_time(until).1
+        ),
+        None => "Your account is suspended".to_owned(),
     }
 }
 
@@ -229,10 +248,24 @@ mod tests {
     }
 
     #[test]
+    fn suspensions_say_until_when() {
+        assert_eq!(
+            AppError::Suspended(Some(1_796_738_700_000)).to_string(),
+            "Your account is suspended until 8 Dec 2026, 14:05 UTC"
+        );
+        assert_eq!(
+            AppError::Suspended(None).to_string(),
+            "Your account is suspended"
+        );
+    }
+
+    #[test]
     fn every_error_has_its_status() {
         assert_eq!(AppError::NotFound.status_code(), 404);
         assert_eq!(AppError::Unauthorized.status_code(), 401);
         assert_eq!(AppError::Forbidden.status_code(), 403);
+        assert_eq!(AppError::Suspended(None).status_code(), 403);
+        assert_eq!(AppError::Gone("why".into()).status_code(), 410);
         assert_eq!(AppError::invalid("f", "m").status_code(), 422);
         assert_eq!(AppError::TooLarge.status_code(), 413);
         assert_eq!(AppError::TooManyRequests("x".into()).status_code(), 429);

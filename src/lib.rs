@@ -18,6 +18,7 @@ pub mod discussion;
 pub mod error;
 pub mod feedback;
 pub mod live;
+pub mod moderation;
 pub mod site;
 
 #[cfg(feature = "ssr")]

@@ -376,6 +376,12 @@ fn is_page(path: &str) -> bool {
         || path.ends_with("/source")
         || path.ends_with("/events")
         || path == "/healthz"
+        // Moderation pages change with writes no page declares (reports, requests, the log);
+        // they are rarely read, so they are rendered every time.
+        || path == "/moderation"
+        || path.starts_with("/admin/")
+        || path.starts_with("/takedowns/")
+        || path.ends_with("/takedown")
         || path
             .rsplit('/')
             .next()

@@ -108,10 +108,41 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
-/// Shows `Err` results: "Not found" (404 from the server) or the error's message.
+/// The page of an article unpublished after a takedown; answers 410 on the server.
+#[component]
+pub fn Removed(reason: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::GONE);
+        // Browsers keep a 410 without asking again unless told otherwise; a republished
+        // article must come back at the next visit.
+        response.insert_header(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-cache"),
+        );
+    }
+    view! {
+        <Title text="Article removed" />
+        <div class="not-found">
+            <h1>"This article has been removed"</h1>
+            <p>{format!("Reason: {reason}")}</p>
+            <p>
+                "Every action our moderators take is listed in the "
+                <a href="/moderation">"moderation log"</a> "."
+            </p>
+            <p>
+                <a href="/">"Go to the home page"</a>
+            </p>
+        </div>
+    }
+}
+
+/// Shows `Err` results: "Not found" (404 from the server), a removed article (410), or the
+/// error's message.
 pub fn error_view(err: AppError) -> AnyView {
     match err {
         AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::Gone(reason) => view! { <Removed reason /> }.into_any(),
         other => view! { <p role="alert">{other.to_string()}</p> }.into_any(),
     }
 }

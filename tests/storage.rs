@@ -211,6 +211,47 @@ mod accounts {
         assert_eq!(found.current_user().role, Role::Admin);
     });
 
+    contract_test!(
+        a_suspension_ends_sessions_for_good_and_itself_in_time,
+        |pool: Pool| async move {
+            let user = users::create_user(&pool, "sus@example.com", "Sus", "hash", 1)
+                .await
+                .expect("created");
+            users::create_session(&pool, "old", user, 1_000, 1_000_000)
+                .await
+                .expect("session");
+            users::suspend(&pool, user, 2_000, 10_000)
+                .await
+                .expect("suspend");
+            // While suspended the old session signs nobody in, and says until when.
+            assert_eq!(
+                users::find_session(&pool, "old", 5_000)
+                    .await
+                    .expect("query"),
+                Some(users::SessionFound::Suspended(10_000))
+            );
+            // Over by itself: the old session stays ended, a new one works.
+            assert_eq!(
+                users::find_session(&pool, "old", 10_000)
+                    .await
+                    .expect("query"),
+                None
+            );
+            users::create_session(&pool, "new", user, 10_001, 1_000_000)
+                .await
+                .expect("session");
+            assert!(matches!(
+                users::find_session(&pool, "new", 10_002).await.expect("query"),
+                Some(users::SessionFound::Active(found, _)) if found.id == user
+            ));
+            let record = users::find_user_by_email(&pool, "sus@example.com")
+                .await
+                .expect("query")
+                .expect("found");
+            assert_eq!(record.suspended_until, Some(10_000));
+        }
+    );
+
     contract_test!(sessions_expire_slide_and_end, |pool: Pool| async move {
         let user = users::create_user(&pool, "ada@example.com", "Ada", "hash", 1)
             .await
@@ -218,10 +259,13 @@ mod accounts {
         users::create_session(&pool, "h1", user, 1_000, 2_000)
             .await
             .expect("session");
-        let (found, expires) = users::find_session(&pool, "h1", 1_500)
-            .await
-            .expect("query")
-            .expect("live");
+        let Some(users::SessionFound::Active(found, expires)) =
+            users::find_session(&pool, "h1", 1_500)
+                .await
+                .expect("query")
+        else {
+            panic!("the session is live");
+        };
         assert_eq!((found.id, expires), (user, 2_000));
         assert!(users::find_session(&pool, "h1", 2_000)
             .await

@@ -8,13 +8,15 @@ import { expect, gotoHydrated, test } from './fixtures';
 // live updates raised it by 14 KB, to 184 KB (measured 183.2): the event stream and its hub
 // (resuming from the event the page was rendered at), the discussion applying other readers'
 // comments, and the like, rating and follow controls hydrated for signed-out readers too
-// (their counts are live).
-const BUDGET_BYTES = 184 * 1024;
+// (their counts are live). Issue 14's moderation raised it by 12 KB, to 196 KB (measured
+// 194.5): the report form and its server call, the reader's own held comments, and comments
+// hidden by a moderator, all in the discussion island.
+const BUDGET_BYTES = 196 * 1024;
 const ARTICLE = '/articles/sqlite-wal-in-production';
 
 type Download = { url: string; encoding: string; bytes: number };
 
-test('the article page needs at most 184 KB of WASM and JS (brotli, as served) to become interactive', async ({
+test('the article page needs at most 196 KB of WASM and JS (brotli, as served) to become interactive', async ({
   page,
 }) => {
   const pending: Promise<Download | null>[] = [];

@@ -74,6 +74,10 @@ pub fn AccountMenu() -> impl IntoView {
                     Some(user) => {
                         view! {
                             <div class="account">
+                                {(user.role == super::Role::Admin)
+                                    .then(|| {
+                                        view! { <a href="/admin/moderation">"Moderation"</a> }
+                                    })}
                                 <span class="account-name">{user.name}</span>
                                 <ActionForm action=auth.sign_out attr:class="inline-form">
                                     <button type="submit" class="link-button">

@@ -144,7 +144,8 @@ pub const BUSY_SIGN_UP: &str = "Too many sign-up attempts. Try again in a minute
 
 /// The rate-limit key of the request's client address.
 #[cfg(feature = "ssr")]
-fn client_key() -> String {
+/// The client address a per-address limit counts against.
+pub(crate) fn client_key() -> String {
     session::request_session()
         .client
         .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
@@ -228,6 +229,11 @@ pub async fn sign_in(
         return Err(locked(until, now));
     }
     store::clear_sign_in_attempts(&state.pool, user.id).await?;
+    // Told only to whoever knows the password.
+    if let Some(until) = user.suspended_until.filter(|until| *until > now) {
+        let message = crate::error::suspended_message((until != i64::MAX).then_some(until));
+        return Err(AppError::Invalid(errors.with("form", message)));
+    }
     start_session(&state, user.id, now).await?;
     leptos_axum::redirect(SafeNextPath::parse(next.as_deref()).as_str());
     Ok(())

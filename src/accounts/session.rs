@@ -38,6 +38,9 @@ pub struct RequestSession {
     pub user: Option<CurrentUser>,
     /// Hash of the presented session id, when it named a live session.
     pub id_hash: Option<String>,
+    /// Until when the presented session's reader is suspended (`i64::MAX`: for good), when
+    /// their suspension ended it.
+    pub suspended_until: Option<i64>,
     /// The client's address (the peer, or the forwarded one behind a trusted proxy).
     pub client: Option<IpAddr>,
 }
@@ -128,7 +131,10 @@ pub async fn session_middleware(
     if let Some(token) = token {
         let id_hash = hash_token(&token);
         match store::find_session(&state.pool, &id_hash, now).await {
-            Ok(Some((user, expires_at))) => {
+            Ok(Some(store::SessionFound::Suspended(until))) => {
+                session.suspended_until = Some(until);
+            }
+            Ok(Some(store::SessionFound::Active(user, expires_at))) => {
                 if expires_at - now < SESSION_TTL_MS - SESSION_REFRESH_MS {
                     let new_expiry = now + SESSION_TTL_MS;
                     if let Err(err) = store::extend_session(&state.pool, &id_hash, new_expiry).await
@@ -222,9 +228,24 @@ pub fn current_user() -> Option<CurrentUser> {
     request_session().user
 }
 
-/// The signed-in reader, or [`AppError::Unauthorized`] (HTTP 401) for anonymous requests.
+/// The signed-in reader, or [`AppError::Unauthorized`] (HTTP 401) for anonymous requests and
+/// [`AppError::Suspended`] (403) for a session that the reader's suspension ended: every
+/// write starts here, so a suspended reader's writes are all refused with the reason.
 pub fn require_user() -> Result<CurrentUser, AppError> {
-    current_user().ok_or(AppError::Unauthorized)
+    let session = request_session();
+    match (session.user, session.suspended_until) {
+        (Some(user), _) => Ok(user),
+        (None, Some(until)) => Err(AppError::Suspended((until != i64::MAX).then_some(until))),
+        (None, None) => Err(AppError::Unauthorized),
+    }
+}
+
+/// The signed-in admin, or [`AppError::NotFound`] for everyone else: admin pages and actions
+/// do not tell others that they exist.
+pub fn require_admin() -> Result<CurrentUser, AppError> {
+    current_user()
+        .filter(|user| user.role == super::Role::Admin)
+        .ok_or(AppError::NotFound)
 }
 
 /// Whether the request being served is a plain HTML form post (the browser runs no script).

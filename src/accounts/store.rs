@@ -18,6 +18,8 @@ pub struct UserRecord {
     pub role: String,
     /// Sign-in refused until then (ms since the epoch), after too many failures.
     pub locked_until: Option<i64>,
+    /// Writes and sign-in refused until then (`i64::MAX`: for good).
+    pub suspended_until: Option<i64>,
 }
 
 impl UserRecord {
@@ -72,7 +74,8 @@ pub async fn create_user(
 /// The user with this (normalised) email.
 pub async fn find_user_by_email(pool: &Pool, email: &str) -> sqlx::Result<Option<UserRecord>> {
     sqlx::query_as(
-        "SELECT id, email, name, password_hash, role, locked_until FROM users WHERE email = $1",
+        "SELECT id, email, name, password_hash, role, locked_until, suspended_until
+         FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(pool)
@@ -184,14 +187,27 @@ pub async fn create_session(
     Ok(())
 }
 
-/// The user of an unexpired session, with the session's expiry.
+/// What a presented session id stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionFound {
+    /// A signed-in reader, and when the session expires.
+    Active(CurrentUser, i64),
+    /// A session its reader's suspension ended: still suspended until then (`i64::MAX`: for
+    /// good), so a write sent with it is told why rather than asked to sign in.
+    Suspended(i64),
+}
+
+/// The unexpired session `id_hash`. A suspension ends every session started before it, for
+/// good: once the suspension is over they stay ended, and the reader signs in again.
 pub async fn find_session(
     pool: &Pool,
     id_hash: &str,
     now: i64,
-) -> sqlx::Result<Option<(CurrentUser, i64)>> {
-    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
-        "SELECT u.id, u.name, u.role, s.expires_at
+) -> sqlx::Result<Option<SessionFound>> {
+    type Row = (i64, String, String, i64, i64, Option<i64>, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT u.id, u.name, u.role, s.expires_at, s.created_at, u.suspended_until,
+             u.suspended_at
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > $2",
     )
@@ -199,16 +215,39 @@ pub async fn find_session(
     .bind(now)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(id, name, role, expires_at)| {
-        (
+    let Some((id, name, role, expires_at, created_at, until, suspended_at)) = row else {
+        return Ok(None);
+    };
+    let suspended = until.filter(|until| *until > now);
+    let ended = suspended_at.is_some_and(|at| created_at <= at);
+    Ok(match (suspended, ended) {
+        (Some(until), _) => Some(SessionFound::Suspended(until)),
+        (None, true) => None,
+        (None, false) => Some(SessionFound::Active(
             CurrentUser {
                 id,
                 name,
                 role: Role::from_db(&role),
             },
             expires_at,
-        )
-    }))
+        )),
+    })
+}
+
+/// Suspends user `user_id` until `until` (`i64::MAX`: for good), ending their sessions.
+pub async fn suspend<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+    now: i64,
+    until: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET suspended_until = $2, suspended_at = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(until)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// Moves a session's expiry (sliding expiry).

@@ -269,6 +269,8 @@ fn ArticleReader(
             <p>
                 "Rights holders: "
                 <a href=format!("mailto:{}", site.contact_email)>{site.contact_email.clone()}</a>
+                " · "
+                <a href=format!("{path}/takedown")>"Request a takedown"</a>
             </p>
         </section>
 

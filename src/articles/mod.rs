@@ -175,6 +175,11 @@ pub async fn list_articles(page: u32) -> Result<ArticleListPage, AppError> {
 #[server(endpoint = "get_article", input = GetUrl)]
 pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
     let state = crate::state::app_state()?;
+    if let Some(reason) = store::removal(&state.pool, &slug).await? {
+        // Republishing is a write that drops this page like any other.
+        crate::page_cache::shows(crate::page_cache::Shows::Article(&slug));
+        return Err(AppError::Gone(reason));
+    }
     let mut article = store::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -165,6 +165,8 @@ pub async fn count_articles(pool: &Pool) -> sqlx::Result<i64> {
 const LIST_COLUMNS: &str = "SELECT a.id, a.slug, a.title, a.summary, a.published_at,
         a.reading_minutes, au.name AS author_name, au.handle AS author_handle
      FROM articles a JOIN authors au ON au.id = a.author_id";
+/// Listings show published articles only: an unpublished one (after a takedown) is gone.
+const LISTED: &str = "a.removed_at IS NULL";
 
 /// Newest articles first, `limit` of them after skipping `offset`, with their tags.
 pub async fn list_newest(
@@ -173,7 +175,7 @@ pub async fn list_newest(
     offset: i64,
 ) -> sqlx::Result<Vec<ArticleListItem>> {
     let items = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{LIST_COLUMNS} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"
+        "{LIST_COLUMNS} WHERE {LISTED} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"
     )))
     .bind(limit)
     .bind(offset)
@@ -190,7 +192,7 @@ pub async fn list_by_author(
     offset: i64,
 ) -> sqlx::Result<Vec<ArticleListItem>> {
     let items = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{LIST_COLUMNS} WHERE a.author_id = $1
+        "{LIST_COLUMNS} WHERE a.author_id = $1 AND {LISTED}
          ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
     )))
     .bind(author_id)
@@ -212,7 +214,7 @@ pub async fn list_by_tag(
         "{LIST_COLUMNS}
          JOIN article_tags at ON at.article_id = a.id
          JOIN tags t ON t.id = at.tag_id
-         WHERE t.name = $1
+         WHERE t.name = $1 AND {LISTED}
          ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
     )))
     .bind(tag)
@@ -283,6 +285,16 @@ pub async fn find_by_slug(pool: &Pool, slug: &str) -> sqlx::Result<Option<Articl
     Ok(Some(article))
 }
 
+/// Why the article with `slug` was unpublished, when it was.
+pub async fn removal(pool: &Pool, slug: &str) -> sqlx::Result<Option<String>> {
+    let row: Option<(Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT removed_at, removed_reason FROM articles WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(at, reason)| at.map(|_| reason.unwrap_or_default())))
+}
+
 /// The tag names of an article, alphabetically.
 pub async fn tags_of(pool: &Pool, article_id: i64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
@@ -306,7 +318,7 @@ pub async fn find_author(pool: &Pool, handle: &str) -> sqlx::Result<Option<Autho
 
 /// The id and original URL of the article with `slug`.
 pub async fn find_source(pool: &Pool, slug: &str) -> sqlx::Result<Option<(i64, String)>> {
-    sqlx::query_as("SELECT id, source_url FROM articles WHERE slug = $1")
+    sqlx::query_as("SELECT id, source_url FROM articles WHERE slug = $1 AND removed_at IS NULL")
         .bind(slug)
         .fetch_optional(pool)
         .await

@@ -60,6 +60,16 @@ fn group_thousands(n: usize) -> String {
     out
 }
 
+/// How many links a comment holds, for the spam guard: its rendered links or the web
+/// addresses in its text, whichever are more (a bare address is not rendered as a link, but
+/// readers still copy it).
+#[cfg(feature = "ssr")]
+pub fn link_count(body: &CommentBody, html: &str) -> usize {
+    let text = body.as_str().to_ascii_lowercase();
+    let addresses = text.matches("http://").count() + text.matches("https://").count();
+    html.matches("<a ").count().max(addresses)
+}
+
 /// Renders a comment's Markdown to sanitised HTML.
 #[cfg(feature = "ssr")]
 pub fn render(body: &CommentBody) -> String {
@@ -135,6 +145,22 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn links_are_counted_rendered_or_bare() {
+        let count = |text: &str| {
+            let body = CommentBody::parse(text).expect("valid");
+            link_count(&body, &render(&body))
+        };
+        assert_eq!(count("no links here"), 0);
+        assert_eq!(count("[a](https://a.example) and [b](http://b.example)"), 2);
+        assert_eq!(
+            count("see https://a.example, HTTPS://b.example and http://c.example"),
+            3
+        );
+        assert_eq!(count("<https://a.example>"), 1);
+    }
 
     #[test]
     fn empty_and_blank_comments_are_refused() {

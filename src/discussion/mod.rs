@@ -85,6 +85,10 @@ pub struct Comment {
     pub edited_at: Option<i64>,
     /// Deleted but kept as "[deleted]" because it has replies.
     pub deleted: bool,
+    /// Hidden by a moderator: shown as "[removed by a moderator]", its replies kept.
+    pub hidden: bool,
+    /// Held by the spam guard until a moderator approves it: only its author sees it.
+    pub held: bool,
     /// Sanitised HTML of the body (empty once deleted).
     pub body_html: String,
     /// The Markdown as typed: only sent to its author while they may still edit it.
@@ -105,7 +109,7 @@ impl Comment {
 
     /// Whether the viewer may edit it at `now`.
     pub fn can_edit(&self, now: i64) -> bool {
-        self.mine && !self.deleted && now < self.editable_until()
+        self.mine && !self.deleted && !self.hidden && !self.held && now < self.editable_until()
     }
 }
 
@@ -137,6 +141,9 @@ pub struct CommentPage {
     /// The newest change event when the page was read: its live stream resumes from there,
     /// so nothing committed between this read and the stream's start is missed.
     pub live_since: i64,
+    /// The reader's own comments on the article that wait for a moderator (nobody else
+    /// sees them).
+    pub held: Vec<Comment>,
 }
 
 /// A sub-thread page: one comment, a page of its replies and two levels below them.
@@ -166,7 +173,7 @@ pub struct ThreadPage {
 /// A comment just posted, and the article's new comment count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Posted {
-    /// The new comment.
+    /// The new comment (`held` when it waits for a moderator, with the held comment's id).
     pub comment: Comment,
     /// Comments of the article now.
     pub total: i64,
@@ -248,6 +255,14 @@ pub async fn get_comments(
     let now = crate::db::now_ms();
     let (threads, has_more) =
         store::page_threads(&state.pool, article.id, sort, page, &viewer, now).await?;
+    let held = match viewer.user_id {
+        Some(user_id) => crate::moderation::store::held_of(&state.pool, article.id, user_id)
+            .await?
+            .into_iter()
+            .map(held_comment)
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(CommentPage {
         threads,
         sort,
@@ -256,6 +271,7 @@ pub async fn get_comments(
         total: article.comment_count,
         now,
         live_since,
+        held,
     })
 }
 
@@ -313,6 +329,46 @@ pub async fn get_comment(slug: String, id: i64) -> Result<Comment, AppError> {
 #[cfg(feature = "ssr")]
 use crate::events::Change;
 
+/// A held comment as its author sees it.
+#[cfg(feature = "ssr")]
+fn held_comment(held: crate::moderation::store::Held) -> Comment {
+    Comment {
+        id: held.id,
+        parent_id: held.parent_id,
+        created_at: held.created_at,
+        body_html: held.body_html,
+        mine: true,
+        held: true,
+        ..Comment::default()
+    }
+}
+
+/// Why a new comment must wait for a moderator, if it must: it holds more links than
+/// `max_links_before_review`, or it is one of the reader's first `first_comments_held`.
+/// Admins are never held.
+#[cfg(feature = "ssr")]
+async fn hold_reason(
+    state: &crate::state::AppState,
+    user: &crate::accounts::CurrentUser,
+    text: &CommentBody,
+    html: &str,
+) -> Result<Option<&'static str>, AppError> {
+    if user.role == crate::accounts::Role::Admin {
+        return Ok(None);
+    }
+    let links = i64::try_from(body::link_count(text, html)).unwrap_or(i64::MAX);
+    if links > state.config.max_links_before_review {
+        return Ok(Some("links"));
+    }
+    let first = state.config.first_comments_held;
+    if first > 0
+        && crate::moderation::store::published_comments(&state.pool, user.id).await? < first
+    {
+        return Ok(Some("new"));
+    }
+    Ok(None)
+}
+
 /// Sends a reader without JavaScript to where comment `id` is shown; the hydrated page
 /// updates in place, so nothing is looked up for it.
 #[cfg(feature = "ssr")]
@@ -360,6 +416,20 @@ pub async fn post_comment(
         limit,
     };
     let html = body::render(&text);
+    if let Some(why) = hold_reason(&state, &user, &text, &html).await? {
+        return hold(&state, &article, parent, &user, &text, html, why, now, rate)
+            .await
+            .map_err(|err| match err {
+                HoldRefused::ParentGone => kept(
+                    "The comment you are replying to was deleted, so it cannot be answered any more"
+                        .to_owned(),
+                ),
+                HoldRefused::RateLimited => kept(format!(
+                    "You are commenting too fast: at most {limit} comments a minute. Wait a moment, then post again; your text is kept."
+                )),
+                HoldRefused::Failed(err) => err,
+            });
+    }
     let mut tx = state.pool.begin().await?;
     let inserted = store::insert(
         &mut tx,
@@ -402,6 +472,83 @@ pub async fn post_comment(
     Ok(Posted { comment, total })
 }
 
+/// Why a comment could not be held.
+#[cfg(feature = "ssr")]
+enum HoldRefused {
+    /// The comment it answers is gone.
+    ParentGone,
+    /// The reader is posting too fast.
+    RateLimited,
+    /// Anything else.
+    Failed(AppError),
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for HoldRefused {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Failed(err.into())
+    }
+}
+
+/// Keeps a new comment for a moderator (within the same posting limit as any comment):
+/// nothing public changes, so no event is told.
+#[cfg(feature = "ssr")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is one fact of the new comment"
+)]
+async fn hold(
+    state: &crate::state::AppState,
+    article: &store::ArticleRef,
+    parent: Option<i64>,
+    user: &crate::accounts::CurrentUser,
+    text: &CommentBody,
+    html: String,
+    why: &str,
+    now: i64,
+    rate: store::RateLimit<'_>,
+) -> Result<Posted, HoldRefused> {
+    use crate::moderation::store::Held;
+
+    if let Some(parent) = parent {
+        let answered = store::record(&state.pool, parent)
+            .await?
+            .filter(|p| p.article_id == article.id && !p.deleted);
+        if answered.is_none() {
+            return Err(HoldRefused::ParentGone);
+        }
+    }
+    let mut tx = state.pool.begin().await?;
+    let allowed = crate::accounts::store::take_rate_limit_in(
+        &mut tx,
+        rate.bucket,
+        now,
+        rate.since,
+        rate.limit,
+    )
+    .await?;
+    if !allowed {
+        return Err(HoldRefused::RateLimited);
+    }
+    let mut held = Held {
+        id: 0,
+        article_id: article.id,
+        parent_id: parent,
+        user_id: user.id,
+        body_markdown: text.as_str().to_owned(),
+        body_html: html,
+        why: why.to_owned(),
+        created_at: now,
+    };
+    held.id = crate::moderation::store::hold(&mut *tx, &held).await?;
+    tx.commit().await?;
+    crate::accounts::session::back_to_form(&format!("/articles/{}#held-comments", article.slug));
+    Ok(Posted {
+        comment: held_comment(held),
+        total: article.comment_count,
+    })
+}
+
 /// Replaces the text of comment `id`: only its author, within 15 minutes of posting.
 #[server(endpoint = "edit_comment")]
 pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
@@ -410,9 +557,10 @@ pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
 
     let user = session::require_user()?;
     let state = crate::state::app_state()?;
+    // A comment a moderator hid is no longer its author's to change.
     let existing = store::record(&state.pool, id)
         .await?
-        .filter(|c| !c.deleted)
+        .filter(|c| !c.deleted && !c.hidden)
         .ok_or(AppError::NotFound)?;
     if existing.user_id != user.id {
         return Err(AppError::Forbidden);

@@ -50,7 +50,7 @@ pub struct ArticleRef {
 
 /// The article with `slug`.
 pub async fn find_article(pool: &Pool, slug: &str) -> sqlx::Result<Option<ArticleRef>> {
-    sqlx::query_as("SELECT id, slug, title, comment_count FROM articles WHERE slug = $1")
+    sqlx::query_as("SELECT id, slug, title, comment_count FROM articles WHERE slug = $1 AND removed_at IS NULL")
         .bind(slug)
         .fetch_optional(pool)
         .await
@@ -86,21 +86,44 @@ pub struct Record {
     pub created_at: i64,
     /// Whether it is a "[deleted]" placeholder.
     pub deleted: bool,
+    /// Whether a moderator hid it.
+    pub hidden: bool,
 }
 
-type RecordRow = (i64, i64, String, i64, Option<i64>, i64, i64, Option<i64>);
+type RecordRow = (
+    i64,
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// The comment `id`, placeholders included.
 pub async fn record(pool: &Pool, id: i64) -> sqlx::Result<Option<Record>> {
     let row: Option<RecordRow> = sqlx::query_as(
-        "SELECT c.id, c.article_id, a.slug, c.user_id, c.parent_id, c.depth, c.created_at, c.deleted_at
+        "SELECT c.id, c.article_id, a.slug, c.user_id, c.parent_id, c.depth, c.created_at,
+             c.deleted_at, c.hidden_at
          FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
     .await?;
     Ok(row.map(
-        |(id, article_id, article_slug, user_id, parent_id, depth, created_at, deleted_at)| {
+        |(
+            id,
+            article_id,
+            article_slug,
+            user_id,
+            parent_id,
+            depth,
+            created_at,
+            deleted_at,
+            hidden_at,
+        )| {
             Record {
                 id,
                 article_id,
@@ -110,6 +133,7 @@ pub async fn record(pool: &Pool, id: i64) -> sqlx::Result<Option<Record>> {
                 depth,
                 created_at,
                 deleted: deleted_at.is_some(),
+                hidden: hidden_at.is_some(),
             }
         },
     ))
@@ -126,6 +150,7 @@ struct CommentRow {
     created_at: i64,
     edited_at: Option<i64>,
     deleted_at: Option<i64>,
+    hidden_at: Option<i64>,
     body_html: String,
     body_markdown: String,
     reply_count: i64,
@@ -134,12 +159,15 @@ struct CommentRow {
 impl CommentRow {
     fn into_comment(self, viewer: &Viewer, now: i64) -> Comment {
         let deleted = self.deleted_at.is_some();
+        let hidden = self.hidden_at.is_some() && !deleted;
+        // A hidden comment shows nothing of itself: "[removed by a moderator]".
+        let blank = deleted || hidden;
         let mine = viewer.user_id == Some(self.user_id);
         let mut comment = Comment {
             id: self.id,
             parent_id: self.parent_id,
             depth: self.depth,
-            author_name: if deleted {
+            author_name: if blank {
                 String::new()
             } else {
                 self.author_name
@@ -148,15 +176,13 @@ impl CommentRow {
             created_at: self.created_at,
             edited_at: self.edited_at,
             deleted,
-            body_html: if deleted {
-                String::new()
-            } else {
-                self.body_html
-            },
+            hidden,
+            held: false,
+            body_html: if blank { String::new() } else { self.body_html },
             body_markdown: String::new(),
             reply_count: self.reply_count,
-            mine: mine && !deleted,
-            can_delete: !deleted && (mine || viewer.admin),
+            mine: mine && !blank,
+            can_delete: !blank && (mine || viewer.admin),
         };
         // The Markdown only travels to the one reader who can still edit it.
         if comment.can_edit(now) {
@@ -169,7 +195,7 @@ impl CommentRow {
 /// Columns of a [`CommentRow`] for a query over `comments c` joined with [`JOINS`].
 const COLUMNS: &str = "c.id, c.parent_id, c.depth, c.user_id, u.name AS author_name,
     CASE WHEN p.deleted_at IS NULL THEN pu.name END AS parent_author,
-    c.created_at, c.edited_at, c.deleted_at, c.body_html, c.body_markdown, c.reply_count";
+    c.created_at, c.edited_at, c.deleted_at, c.hidden_at, c.body_html, c.body_markdown, c.reply_count";
 const JOINS: &str = "JOIN users u ON u.id = c.user_id
     LEFT JOIN comments p ON p.id = c.parent_id
     LEFT JOIN users pu ON pu.id = p.user_id";

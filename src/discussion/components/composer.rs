@@ -86,8 +86,14 @@ pub(super) fn Composer(mode: Mode, #[prop(optional)] initial: String) -> impl In
         ));
     };
     let posted = move |Posted { comment, total }: Posted| {
-        ctx.total.set(total);
-        ctx.insert(comment);
+        let held = comment.held;
+        if held {
+            // Shown to the reader alone, apart from the threads, until a moderator approves.
+            ctx.held.update(|list| list.push(comment));
+        } else {
+            ctx.total.set(total);
+            ctx.insert(comment);
+        }
         text.set(String::new());
         previewing.set(false);
         error.set(None);
@@ -95,10 +101,10 @@ pub(super) fn Composer(mode: Mode, #[prop(optional)] initial: String) -> impl In
             ctx.open.set(Open::Nothing);
         }
         ctx.status.set(Some(
-            if mode == Mode::New {
-                "Your comment was posted."
-            } else {
-                "Your reply was posted."
+            match (held, mode == Mode::New) {
+                (true, _) => "Your comment is waiting for a moderator: only you can see it until it is approved.",
+                (false, true) => "Your comment was posted.",
+                (false, false) => "Your reply was posted.",
             }
             .to_owned(),
         ));
@@ -127,7 +133,13 @@ pub(super) fn Composer(mode: Mode, #[prop(optional)] initial: String) -> impl In
                     // to tell the reader's comment from other readers'.
                     ctx.posting();
                     let result = post_comment(slug, body, target).await;
-                    ctx.posted(result.as_ref().ok().map(|p| p.comment.id));
+                    ctx.posted(
+                        result
+                            .as_ref()
+                            .ok()
+                            .filter(|p| !p.comment.held)
+                            .map(|p| p.comment.id),
+                    );
                     result.map(posted)
                 }
                 Mode::Edit(id) => edit_comment(id, body).await.map(saved),

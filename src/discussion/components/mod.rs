@@ -21,6 +21,7 @@ mod delete;
 #[cfg(feature = "hydrate")]
 mod live;
 mod query;
+mod report;
 mod state;
 mod thread;
 

@@ -1,6 +1,7 @@
 //! What a request without JavaScript asks the discussion to show: the box opened by a GET
-//! form (`?reply=ID`, `?edit=ID`, `?delete=ID`), and a form the server refused, redirected
-//! back with its error and text (`__path`, `__err`).
+//! form (`?reply=ID`, `?edit=ID`, `?delete=ID`, `?report=ID`), a report just sent
+//! (`?reported=ID`), and a form the server refused, redirected back with its error and text
+//! (`__path`, `__err`).
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -8,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::discussion::{EditComment, PostComment};
+use crate::moderation::ReportComment;
 
 /// Which box is open under which comment (one at a time, like a conversation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +22,18 @@ pub(super) enum Open {
     Edit(i64),
     /// The delete confirmation of comment ID.
     Delete(i64),
+    /// The report form of comment ID.
+    Report(i64),
+}
+
+impl Open {
+    /// The comment the box is under (0 for none).
+    pub(super) fn target(self) -> i64 {
+        match self {
+            Self::Reply(id) | Self::Edit(id) | Self::Delete(id) | Self::Report(id) => id,
+            Self::Nothing => 0,
+        }
+    }
 }
 
 /// A form posted without JavaScript that the server refused: shown again in its box.
@@ -42,6 +56,8 @@ pub(super) struct NoJsState {
     pub(super) open: Open,
     /// A form posted without JavaScript that came back refused.
     pub(super) refused: Option<Refused>,
+    /// The comment a report was just sent about.
+    pub(super) reported: Option<i64>,
 }
 
 /// The last value of query parameter `key` (a form posted twice from a page that already
@@ -66,7 +82,10 @@ pub(super) fn state_from_query() -> NoJsState {
             path,
             target,
             message: err.field_message("body").unwrap_or_else(|| err.to_string()),
-            text: err.kept_value("body").unwrap_or_default(),
+            text: err
+                .kept_value("body")
+                .or_else(|| err.kept_value("note"))
+                .unwrap_or_default(),
         }
     });
     let open = match &refused {
@@ -76,6 +95,9 @@ pub(super) fn state_from_query() -> NoJsState {
         Some(r) if r.path == EditComment::PATH && r.target.is_some() => {
             Open::Edit(r.target.unwrap_or_default())
         }
+        Some(r) if r.path == ReportComment::PATH && r.target.is_some() => {
+            Open::Report(r.target.unwrap_or_default())
+        }
         _ => {
             if let Some(id) = id("reply") {
                 Open::Reply(id)
@@ -83,10 +105,16 @@ pub(super) fn state_from_query() -> NoJsState {
                 Open::Edit(id)
             } else if let Some(id) = id("delete") {
                 Open::Delete(id)
+            } else if let Some(id) = id("report") {
+                Open::Report(id)
             } else {
                 Open::Nothing
             }
         }
     };
-    NoJsState { open, refused }
+    NoJsState {
+        open,
+        refused,
+        reported: id("reported"),
+    }
 }

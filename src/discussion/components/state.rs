@@ -83,6 +83,10 @@ pub(super) struct Ctx {
     /// of the reader's was in flight: the reader's own, or another's, which the post's answer
     /// tells apart.
     pub(super) unsure: StoredValue<Vec<(i64, Option<i64>)>>,
+    /// The comment the reader just reported (thanked for under it).
+    pub(super) reported: RwSignal<Option<i64>>,
+    /// The reader's own comments waiting for a moderator.
+    pub(super) held: RwSignal<Vec<Comment>>,
 }
 
 /// What a discussion page starts from.
@@ -102,13 +106,19 @@ pub(super) struct Setup {
     pub(super) has_more: bool,
     /// What a request without JavaScript asked for.
     pub(super) state: NoJsState,
+    /// The reader's own comments waiting for a moderator.
+    pub(super) held: Vec<Comment>,
 }
 
 impl Ctx {
     /// Builds the shared state of a discussion page (with the box or refusal a request
     /// without JavaScript asked for) and provides it to the components below.
     pub(super) fn provide(setup: Setup) -> Self {
-        let NoJsState { open, refused } = setup.state;
+        let NoJsState {
+            open,
+            refused,
+            reported,
+        } = setup.state;
         let mut index = HashMap::new();
         let roots: Vec<Node> = setup
             .threads
@@ -135,6 +145,8 @@ impl Ctx {
             arrived: RwSignal::new(0),
             posting: StoredValue::new(0),
             unsure: StoredValue::new(Vec::new()),
+            reported: RwSignal::new(reported),
+            held: RwSignal::new(setup.held),
         };
         provide_context(ctx);
         tick_clock(ctx.now);

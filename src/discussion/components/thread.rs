@@ -1,12 +1,14 @@
 //! The threads of a discussion: the two islands (an article's discussion and a sub-thread
 //! page), and each comment with its controls.
 
-use leptos::either::{Either, EitherOf3};
+use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::composer::{Composer, Mode};
 use super::delete::DeleteConfirm;
 use super::query::{NoJsState, Open};
+use super::report::{ReportForm, THANKS};
 use super::state::{use_ctx, Ctx, Node, Setup};
 use crate::accounts::sign_in_href;
 use crate::discussion::{
@@ -48,6 +50,7 @@ pub(super) fn ArticleDiscussion(
         page: page.page,
         has_more: page.has_more,
         state,
+        held: page.held,
     });
     #[cfg(feature = "hydrate")]
     super::live::follow(ctx);
@@ -133,12 +136,14 @@ pub(super) fn ArticleDiscussion(
         } else {
             Either::Right(
                 view! {
+                    {signed_out_refusal(ctx)}
                     <p>
                         <a href=sign_in_href(&path, "#discussion")>"Sign in to comment"</a>
                     </p>
                 },
             )
         }}
+        {held_comments(ctx)}
         <nav class="comment-sort" aria-label="Sort comments">
             {sort_link(Sort::Oldest, "Oldest first")}
             {sort_link(Sort::Newest, "Newest first")}
@@ -227,6 +232,7 @@ pub(super) fn ThreadDiscussion(
         page,
         has_more,
         state,
+        held: Vec::new(),
     });
     #[cfg(feature = "hydrate")]
     super::live::follow(ctx);
@@ -245,6 +251,50 @@ pub(super) fn ThreadDiscussion(
         {(page > 1).then(|| page_link(page - 1, "Previous replies"))}
         {TopLevel::list(ctx.roots)}
         {has_more.then(|| page_link(page + 1, "Show more replies"))}
+    }
+}
+
+/// Why a comment posted without JavaScript was refused, when the answer left the reader
+/// signed out (a suspension ends the reader's sessions: the page then has no comment box to
+/// show it in).
+fn signed_out_refusal(ctx: Ctx) -> Option<impl IntoView> {
+    let refused = ctx.refused.get_value()?;
+    (refused.path == crate::discussion::PostComment::PATH).then(|| {
+        view! { <p class="form-error" role="alert">{refused.message}</p> }
+    })
+}
+
+/// The reader's own comments waiting for a moderator: nobody else sees them.
+fn held_comments(ctx: Ctx) -> impl IntoView {
+    move || {
+        let held = ctx.held.get();
+        (!held.is_empty()).then(|| {
+            view! {
+                <section class="held-comments" id="held-comments" aria-labelledby="held-heading">
+                    <h3 id="held-heading">"Your comments waiting for a moderator"</h3>
+                    {held
+                        .into_iter()
+                        .map(|comment| {
+                            let (machine, human) = crate::site::format_date_time(comment.created_at);
+                            view! {
+                                <article
+                                    class="comment held"
+                                    id=format!("held-{}", comment.id)
+                                    aria-label="Your comment, waiting for a moderator"
+                                >
+                                    <p class="comment-meta">
+                                        <time datetime=machine>{human}</time>
+                                        " · "
+                                        <span class="comment-held">"Waiting for a moderator"</span>
+                                    </p>
+                                    <div class="comment-body" dir="auto" inner_html=comment.body_html></div>
+                                </article>
+                            }
+                        })
+                        .collect_view()}
+                </section>
+            }
+        })
     }
 }
 
@@ -375,13 +425,23 @@ fn comment_item<L: Depth>(node: Node) -> impl IntoView {
             id=format!("comment-{id}")
             aria-label=move || {
                 node.comment.with(|c| {
-                    if c.deleted { "Deleted comment".to_owned() } else { format!("Comment by {}", c.author_name) }
+                    if c.deleted {
+                        "Deleted comment".to_owned()
+                    } else if c.hidden {
+                        "Comment removed by a moderator".to_owned()
+                    } else {
+                        format!("Comment by {}", c.author_name)
+                    }
                 })
             }
         >
             {move || comment_content(node.comment.get(), level, new)}
             {move || comment_actions(node, editable.get())}
             {move || open_box(node)}
+            {move || {
+                (ctx.reported.get() == Some(id))
+                    .then(|| view! { <p class="report-thanks" role="status">{THANKS}</p> })
+            }}
         </article>
         {move || shown.get().then(|| <L::Next as Depth>::list(node.replies))}
         {more_link}
@@ -401,7 +461,17 @@ fn comment_content(comment: Comment, level: i64, new: bool) -> impl IntoView {
             <p class="comment-deleted">"[deleted]"</p>
         }
         .into_view();
-        return Either::Left(deleted);
+        return EitherOf3::A(deleted);
+    }
+    if comment.hidden {
+        let removed = view! {
+            <p class="comment-meta">
+                <time datetime=machine>{human}</time>
+            </p>
+            <p class="comment-deleted">"[removed by a moderator]"</p>
+        }
+        .into_view();
+        return EitherOf3::B(removed);
     }
     // Where the answered comment is: on this page, except above the top of a sub-thread page.
     let parent_href = comment.parent_id.map(|parent| match ctx.context_href {
@@ -428,7 +498,7 @@ fn comment_content(comment: Comment, level: i64, new: bool) -> impl IntoView {
         </p>
         <div class="comment-body" dir="auto" inner_html=comment.body_html></div>
     };
-    Either::Right(shown)
+    EitherOf3::C(shown)
 }
 
 /// The "Reply", "Edit" and "Delete" buttons, each a GET form that works without JavaScript;
@@ -439,7 +509,7 @@ fn comment_actions(node: Node, editable: bool) -> Option<impl IntoView> {
         return None;
     }
     let comment = node.comment.get();
-    if comment.deleted {
+    if comment.deleted || comment.hidden {
         return None;
     }
     let id = comment.id;
@@ -461,6 +531,7 @@ fn comment_actions(node: Node, editable: bool) -> Option<impl IntoView> {
             {toggle_button("Reply", "reply", Open::Reply(id))}
             {editable.then(|| toggle_button("Edit", "edit", Open::Edit(id)))}
             {comment.can_delete.then(|| toggle_button("Delete", "delete", Open::Delete(id)))}
+            {(!comment.mine).then(|| toggle_button("Report", "report", Open::Report(id)))}
             {editable.then(|| view! { <span class="edit-window">{window}</span> })}
         </div>
     })
@@ -470,10 +541,7 @@ fn comment_actions(node: Node, editable: bool) -> Option<impl IntoView> {
 /// JavaScript, toggles in place with it.
 fn toggle_button(label: &'static str, param: &'static str, target: Open) -> impl IntoView {
     let ctx = use_ctx();
-    let id = match target {
-        Open::Reply(id) | Open::Edit(id) | Open::Delete(id) => id,
-        Open::Nothing => 0,
-    };
+    let id = target.target();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         ctx.open.update(|open| {
@@ -516,12 +584,12 @@ fn open_box(node: Node) -> Option<impl IntoView> {
     let id = node.id;
     match open {
         Open::Reply(target) if target == id => {
-            Some(EitherOf3::A(view! { <Composer mode=Mode::Reply(id) /> }))
+            Some(EitherOf4::A(view! { <Composer mode=Mode::Reply(id) /> }))
         }
         Open::Edit(target) if target == id => {
             let comment = node.comment.get_untracked();
             comment.can_edit(ctx.now.get_untracked()).then(|| {
-                EitherOf3::B(
+                EitherOf4::B(
                     view! { <Composer mode=Mode::Edit(id) initial=comment.body_markdown /> },
                 )
             })
@@ -530,7 +598,12 @@ fn open_box(node: Node) -> Option<impl IntoView> {
             let comment = node.comment.get_untracked();
             comment
                 .can_delete
-                .then(|| EitherOf3::C(view! { <DeleteConfirm node /> }))
+                .then(|| EitherOf4::C(view! { <DeleteConfirm node /> }))
+        }
+        Open::Report(target) if target == id => {
+            let comment = node.comment.get_untracked();
+            (!comment.mine && !comment.deleted && !comment.hidden)
+                .then(|| EitherOf4::D(view! { <ReportForm id /> }))
         }
         _ => None,
     }
