@@ -25,6 +25,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link
+                    rel="alternate"
+                    type="application/atom+xml"
+                    title="Latest articles (Atom)"
+                    href="/feed.xml"
+                />
                 // Islands: only the interactive parts of a page are hydrated. The WASM loads
                 // when the browser is idle; nav.js then moves between pages without reloads.
                 <HydrationScripts options islands=true />

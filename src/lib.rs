@@ -27,6 +27,8 @@ pub mod config;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod events;
+#[cfg(feature = "ssr")]
+pub mod feeds;
 #[cfg(all(test, feature = "ssr"))]
 mod html_audit;
 #[cfg(feature = "ssr")]

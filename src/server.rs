@@ -77,6 +77,11 @@ pub fn router(state: AppState) -> Router {
     let streams = crate::live::stream::Streams::new(&state.config);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/feed.xml", get(crate::feeds::site_feed))
+        .route("/authors/{handle}/feed.xml", get(crate::feeds::author_feed))
+        .route("/tags/{tag}/feed.xml", get(crate::feeds::tag_feed))
+        .route("/sitemap.xml", get(crate::feeds::sitemap))
+        .route("/robots.txt", get(crate::feeds::robots))
         .route(
             "/articles/{slug}/source",
             get(crate::articles::source::source_redirect),

@@ -394,6 +394,12 @@ fn AuthorView(data: AuthorPageData, site: SiteInfo, user: Option<CurrentUser>) -
         <Title text=author.name.clone() />
         <Meta name="description" content=author.bio.clone() />
         <Link rel="canonical" href=page_url(&site.public_url, &base, articles.page) />
+        <Link
+            rel="alternate"
+            type_="application/atom+xml"
+            title=format!("{} (Atom)", author.name)
+            href=format!("{base}/feed.xml")
+        />
         <header class="profile">
             <h1>{author.name.clone()}</h1>
             <p class="author-bio">{author.bio.clone()}</p>
@@ -445,6 +451,12 @@ pub fn TagPage() -> impl IntoView {
                             <Title text=format!("#{tag}") />
                             <Meta name="description" content=format!("Articles tagged {tag} on {}", site.site_name) />
                             <Link rel="canonical" href=page_url(&site.public_url, &base, listing.page) />
+                            <Link
+                                rel="alternate"
+                                type_="application/atom+xml"
+                                title=format!("#{tag} (Atom)")
+                                href=format!("{base}/feed.xml")
+                            />
                             <h1 class="page-title">{tag.clone()}</h1>
                             <ArticleList listing base />
                         }

@@ -265,7 +265,7 @@ impl ArticleListPage {
 #[cfg(feature = "ssr")]
 fn json_ld(article: &ArticleView) -> String {
     let (date, _) = crate::site::format_date(article.published_at);
-    let value = serde_json::json!({
+    let mut value = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "Article",
         "headline": article.title,
@@ -276,5 +276,15 @@ fn json_ld(article: &ArticleView) -> String {
         "inLanguage": article.lang,
         "mainEntityOfPage": article.canonical_url,
     });
+    // Search engines show stars only for real ratings: none until the first one.
+    if article.rating_count > 0 {
+        value["aggregateRating"] = serde_json::json!({
+            "@type": "AggregateRating",
+            "ratingValue": format!("{:.1}", article.rating_sum as f64 / article.rating_count as f64),
+            "ratingCount": article.rating_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        });
+    }
     value.to_string().replace('<', "\\u003c")
 }

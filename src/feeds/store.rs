@@ -1,0 +1,136 @@
+//! What feeds and the sitemap read: published articles only (an unpublished one is gone).
+
+use std::collections::HashMap;
+
+use super::Scope;
+use crate::db::Pool;
+
+/// An article as a feed lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FeedEntry {
+    /// Row id.
+    pub id: i64,
+    /// URL slug.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Publication time, ms since the epoch.
+    pub published_at: i64,
+    /// Last change, ms since the epoch.
+    pub updated_at: i64,
+    /// Its author's name.
+    pub author_name: String,
+    /// Its author's handle.
+    pub author_handle: String,
+    /// Its tags.
+    #[sqlx(skip)]
+    pub tags: Vec<String>,
+}
+
+/// The newest `limit` published articles of `scope`, with their tags.
+pub async fn entries(pool: &Pool, scope: Scope<'_>, limit: i64) -> sqlx::Result<Vec<FeedEntry>> {
+    let (filter, key) = match scope {
+        Scope::Site => ("", ""),
+        Scope::Author(handle) => ("AND au.handle = $2", handle),
+        Scope::Tag(tag) => (
+            "AND a.id IN (SELECT at.article_id FROM article_tags at
+                 JOIN tags t ON t.id = at.tag_id WHERE t.name = $2)",
+            tag,
+        ),
+    };
+    let sql = format!(
+        "SELECT a.id, a.slug, a.title, a.summary, a.published_at, a.updated_at,
+             au.name AS author_name, au.handle AS author_handle
+         FROM articles a JOIN authors au ON au.id = a.author_id
+         WHERE a.removed_at IS NULL {filter}
+         ORDER BY a.published_at DESC, a.id DESC LIMIT $1"
+    );
+    let mut query = sqlx::query_as::<_, FeedEntry>(sqlx::AssertSqlSafe(sql)).bind(limit);
+    if !filter.is_empty() {
+        query = query.bind(key);
+    }
+    let mut entries = query.fetch_all(pool).await?;
+    if entries.is_empty() {
+        return Ok(entries);
+    }
+    let placeholders: Vec<String> = (1..=entries.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT at.article_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
+         WHERE at.article_id IN ({}) ORDER BY t.name",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+    for entry in &entries {
+        query = query.bind(entry.id);
+    }
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (article_id, name) in query.fetch_all(pool).await? {
+        tags.entry(article_id).or_default().push(name);
+    }
+    for entry in &mut entries {
+        entry.tags = tags.remove(&entry.id).unwrap_or_default();
+    }
+    Ok(entries)
+}
+
+/// The display name of the author `handle`.
+pub async fn author_name(pool: &Pool, handle: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT name FROM authors WHERE handle = $1")
+        .bind(handle)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A page the sitemap lists, and when it last changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitemapUrl {
+    /// Its path (`/articles/…`), percent-encoded.
+    pub path: String,
+    /// Last change, ms since the epoch.
+    pub updated_at: i64,
+}
+
+/// Every published article, and every author and tag page that lists one (an author's or a
+/// tag's page changes when its newest article does).
+pub async fn sitemap(pool: &Pool) -> sqlx::Result<Vec<SitemapUrl>> {
+    use crate::site::path_segment;
+
+    let articles: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT slug, updated_at FROM articles WHERE removed_at IS NULL
+         ORDER BY published_at DESC, id DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    let authors: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT au.handle, MAX(a.updated_at) FROM authors au
+         JOIN articles a ON a.author_id = au.id AND a.removed_at IS NULL
+         GROUP BY au.handle ORDER BY au.handle",
+    )
+    .fetch_all(pool)
+    .await?;
+    let tags: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT t.name, MAX(a.updated_at) FROM tags t
+         JOIN article_tags at ON at.tag_id = t.id
+         JOIN articles a ON a.id = at.article_id AND a.removed_at IS NULL
+         GROUP BY t.name ORDER BY t.name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let urls = articles
+        .into_iter()
+        .map(|(slug, at)| (format!("/articles/{}", path_segment(&slug)), at))
+        .chain(
+            authors
+                .into_iter()
+                .map(|(handle, at)| (format!("/authors/{}", path_segment(&handle)), at)),
+        )
+        .chain(
+            tags.into_iter()
+                .map(|(tag, at)| (format!("/tags/{}", path_segment(&tag)), at)),
+        )
+        .map(|(path, updated_at)| SitemapUrl { path, updated_at })
+        .collect();
+    Ok(urls)
+}
