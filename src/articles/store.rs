@@ -239,28 +239,35 @@ async fn with_tags(
     pool: &Pool,
     mut items: Vec<ArticleListItem>,
 ) -> sqlx::Result<Vec<ArticleListItem>> {
-    if items.is_empty() {
-        return Ok(items);
+    let ids: Vec<i64> = items.iter().map(|item| item.id).collect();
+    let mut by_article = tags_of_articles(pool, &ids).await?;
+    for item in &mut items {
+        item.tags = by_article.remove(&item.id).unwrap_or_default();
+    }
+    Ok(items)
+}
+
+/// The tags of each of the articles `ids`, alphabetically, in one query.
+pub async fn tags_of_articles(pool: &Pool, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<String>>> {
+    let mut by_article: HashMap<i64, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_article);
     }
     // Placeholders only, never values, go into the SQL text.
-    let placeholders: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT at.article_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
          WHERE at.article_id IN ({}) ORDER BY t.name",
         placeholders.join(", ")
     );
     let mut query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
-    for item in &items {
-        query = query.bind(item.id);
+    for id in ids {
+        query = query.bind(*id);
     }
-    let mut by_article: HashMap<i64, Vec<String>> = HashMap::new();
     for (article_id, name) in query.fetch_all(pool).await? {
         by_article.entry(article_id).or_default().push(name);
     }
-    for item in &mut items {
-        item.tags = by_article.remove(&item.id).unwrap_or_default();
-    }
-    Ok(items)
+    Ok(by_article)
 }
 
 /// The article with `slug`, if any, with its author, counters and tags.

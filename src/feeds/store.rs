@@ -1,7 +1,5 @@
 //! What feeds and the sitemap read: published articles only (an unpublished one is gone).
 
-use std::collections::HashMap;
-
 use super::Scope;
 use crate::db::Pool;
 
@@ -52,23 +50,8 @@ pub async fn entries(pool: &Pool, scope: Scope<'_>, limit: i64) -> sqlx::Result<
         query = query.bind(key);
     }
     let mut entries = query.fetch_all(pool).await?;
-    if entries.is_empty() {
-        return Ok(entries);
-    }
-    let placeholders: Vec<String> = (1..=entries.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT at.article_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
-         WHERE at.article_id IN ({}) ORDER BY t.name",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
-    for entry in &entries {
-        query = query.bind(entry.id);
-    }
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (article_id, name) in query.fetch_all(pool).await? {
-        tags.entry(article_id).or_default().push(name);
-    }
+    let ids: Vec<i64> = entries.iter().map(|entry| entry.id).collect();
+    let mut tags = crate::articles::store::tags_of_articles(pool, &ids).await?;
     for entry in &mut entries {
         entry.tags = tags.remove(&entry.id).unwrap_or_default();
     }

@@ -168,52 +168,46 @@ fn Queue(queue: ModerationQueue) -> impl IntoView {
                 <a href="/admin/takedowns">"Takedown requests"</a> "."
             </p>
             <Done />
-            <section aria-labelledby="held-heading">
-                <h2 id="held-heading">"Held for review"</h2>
-                {if held.is_empty() {
-                    view! { <p>"No comment is waiting for approval."</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="queue">
-                            {held.into_iter().map(|item| view! { <HeldEntry item /> }).collect_view()}
-                        </ul>
-                    }
-                        .into_any()
-                }}
-            </section>
-            <section aria-labelledby="reported-heading">
-                <h2 id="reported-heading">"Reported comments"</h2>
-                {if reported.is_empty() {
-                    view! { <p>"No open reports."</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="queue">
-                            {reported
-                                .into_iter()
-                                .map(|item| view! { <CommentEntry item /> })
-                                .collect_view()}
-                        </ul>
-                    }
-                        .into_any()
-                }}
-            </section>
-            <section aria-labelledby="hidden-heading">
-                <h2 id="hidden-heading">"Hidden comments"</h2>
-                {if hidden.is_empty() {
-                    view! { <p>"No hidden comments."</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="queue">
-                            {hidden
-                                .into_iter()
-                                .map(|item| view! { <CommentEntry item /> })
-                                .collect_view()}
-                        </ul>
-                    }
-                        .into_any()
-                }}
-            </section>
+            {queue_section(
+                "held",
+                "Held for review",
+                "No comment is waiting for approval.",
+                held.into_iter().map(|item| view! { <HeldEntry item /> }.into_any()).collect(),
+            )}
+            {queue_section(
+                "reported",
+                "Reported comments",
+                "No open reports.",
+                reported.into_iter().map(|item| view! { <CommentEntry item /> }.into_any()).collect(),
+            )}
+            {queue_section(
+                "hidden",
+                "Hidden comments",
+                "No hidden comments.",
+                hidden.into_iter().map(|item| view! { <CommentEntry item /> }.into_any()).collect(),
+            )}
         </div>
+    }
+}
+
+/// One section of the queue: its heading, then its items, or `empty` when it has none.
+fn queue_section(
+    id: &'static str,
+    heading: &'static str,
+    empty: &'static str,
+    items: Vec<AnyView>,
+) -> impl IntoView {
+    let heading_id = format!("{id}-heading");
+    let labelled_by = heading_id.clone();
+    view! {
+        <section aria-labelledby=labelled_by>
+            <h2 id=heading_id>{heading}</h2>
+            {if items.is_empty() {
+                view! { <p>{empty}</p> }.into_any()
+            } else {
+                view! { <ul class="queue">{items}</ul> }.into_any()
+            }}
+        </section>
     }
 }
 
