@@ -83,7 +83,7 @@ lint:
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 # Test binaries whose tests drive the whole app (`common::test_app`).
-APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion) | binary(hostile) | binary(events) | binary(feeds)
+APP_TESTS := binary(http) | binary(accounts) | binary(feedback) | binary(discussion) | binary(hostile) | binary(events) | binary(feeds) | binary(search) | binary(saved) | binary(notifications)
 
 # Tests that run the server as a process (crash safety, the sign-in burst's memory) run the
 # release binary, as production would.

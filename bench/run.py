@@ -56,6 +56,10 @@ ARTICLE_PATH = "/articles/{slug}"
 # Likes and ratings, for the soak's writes.
 LIKE_PATH = os.environ.get("BENCH_LIKE_PATH", "/api/set_like")
 RATE_PATH = os.environ.get("BENCH_RATE_PATH", "/api/rate_article")
+# The search page, a plain GET ({q} becomes the query, URL-encoded).
+SEARCH_PATH = os.environ.get("BENCH_SEARCH_PATH", "/search?q={q}")
+# The site's Atom feed and its sitemap, measured against nginx serving the same bytes.
+FEED_PATHS = ("/feed.xml", "/sitemap.xml")
 
 # --- Measuring ------------------------------------------------------------------------------
 
@@ -67,6 +71,40 @@ ISSO_FEW_CONNECTIONS = 8  # Isso is also measured at this many; its better figur
 HYDRATION_RUNS = 20
 LIGHTHOUSE_RUNS = 3  # the median of each score counts
 AVOID_PORTS = {3000, 3001, 5432, 6379}
+# The search row (issue 15): these 50 queries sent in turn, (query, kind). The generated
+# articles' text comes from one small English vocabulary (benches/seed.rs: latency, cache,
+# replica, ... in every body), so an English word there matches most of the 1,000 articles and
+# ranks them all; the Chinese and the rarer English words come from the demo articles (demo/),
+# which the row imports into its copy of the database. Chinese terms of 2 characters are the
+# ones a trigram index cannot serve. Whether each query should find something is worked out
+# from the articles' text at run time and compared with what the page lists (row details).
+SEARCH_QUERIES = [
+    # English words
+    ("cache", "word"), ("latency", "word"), ("replica", "word"), ("checkpoint", "word"),
+    ("idempotent", "word"), ("backpressure", "word"), ("stampede", "word"),
+    ("typography", "word"), ("incident", "word"), ("benchmark", "word"),
+    ("Arvidsson", "word"),
+    # the beginnings of words
+    ("cach", "prefix"), ("lat", "prefix"), ("repl", "prefix"), ("idem", "prefix"),
+    ("thro", "prefix"), ("migr", "prefix"), ("stamp", "prefix"), ("typo", "prefix"),
+    ("incid", "prefix"), ("sub", "prefix"),
+    # several words, every one to be found
+    ("cache stampede", "words"), ("sqlite wal", "words"), ("web fonts", "words"),
+    ("incident review", "words"), ("p99 latency", "words"), ("rollback migration", "words"),
+    ("Liang Shuwen", "words"), ("line breaking", "words"), ("jittered TTLs", "words"),
+    ("shard retry timeout", "words"),
+    # Chinese, 2 to 4 characters
+    ("大厂", "zh"), ("人才流失", "zh"), ("缓存", "zh"), ("数据库", "zh"), ("排版", "zh"),
+    ("字体", "zh"), ("标点", "zh"), ("断行", "zh"), ("浏览器", "zh"), ("汉字", "zh"),
+    ("网页字体", "zh"), ("避头尾", "zh"), ("子集化", "zh"),
+    # Chinese and English together
+    ("CSS 排版", "mixed"),
+    # nothing to find
+    ("kubernetes", "none"), ("区块链", "none"), ("xylophone quartz", "none"), ("量子纠缠", "none"),
+    ("zzqx", "none"),
+]
+SEARCH_P99_MS = 20
+SEARCH_ROUNDS = 5  # each query this many times, one at a time, for the per-query timings
 # The soak rows: many connections for a minute of mixed traffic, on SQLite and PostgreSQL.
 SOAK_CONNECTIONS = 256
 SOAK_DURATION_S = 60
@@ -335,15 +373,16 @@ def form(template: str, **values: str) -> str:
 
 def wrk(url: str, *, connections: int, duration: int, work: Path, method="GET", headers=(),
         body=None, threads=WRK_THREADS, warmup=WARMUP_S, mix: Path | None = None,
-        settle=True) -> dict:
+        paths: Path | None = None, settle=True) -> dict:
     """Runs wrk with bench/wrk.lua (after an unmeasured warm-up run) and returns its summary.
-    With `mix`, the requests are drawn from that file (see bench/wrk.lua) instead. With
-    `settle=False` it does not wait for the servers to be idle first (a background load runs)."""
+    With `mix`, the requests are drawn from that file (see bench/wrk.lua) instead; with
+    `paths`, the paths listed in that file are sent in turn. With `settle=False` it does not
+    wait for the servers to be idle first (a background load runs)."""
     parsed = urllib.parse.urlsplit(url)
     path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
     out = Path(tempfile.mktemp(prefix="wrk-", suffix=".json", dir=work))
     env = dict(os.environ, WRK_METHOD=method, WRK_PATH=path, WRK_HEADERS="\n".join(headers),
-               WRK_JSON_OUT=str(out), WRK_MIX=str(mix or ""))
+               WRK_JSON_OUT=str(out), WRK_MIX=str(mix or ""), WRK_PATHS=str(paths or ""))
     if body is not None:
         env["WRK_BODY"] = body
     threads = max(1, min(threads, connections))
@@ -552,9 +591,18 @@ class Bench:
         if not (site / "pkg").is_dir():
             raise BenchError(f"{site}/pkg is missing: run `make build` first")
         port = free_port()
+        env = self.server_env(db_url, port, **extra_env)
+        proc = self.procs.start(name, [binary, "serve"], self.work / f"{name}.log", env=env,
+                                cwd=self.work)
+        wait_http(port, "/healthz", proc, self.procs, timeout=120)
+        log(f"{name} ready on port {port}")
+        return proc, port
+
+    def server_env(self, db_url: str, port: int, **extra_env: str) -> dict:
+        """The environment the server binary runs with on `db_url` and `port`."""
         env = dict(
             os.environ,
-            LEPTOS_SITE_ROOT=str(site),
+            LEPTOS_SITE_ROOT=str(Path(self.args.site_root)),
             LEPTOS_SITE_PKG_DIR="pkg",
             LEPTOS_OUTPUT_NAME="besthub",
             LEPTOS_ENV="PROD",
@@ -567,11 +615,7 @@ class Bench:
         )
         if self.args.config:
             env["BESTHUB_CONFIG"] = str(self.args.config)
-        proc = self.procs.start(name, [binary, "serve"], self.work / f"{name}.log", env=env,
-                                cwd=self.work)
-        wait_http(port, "/healthz", proc, self.procs, timeout=120)
-        log(f"{name} ready on port {port}")
-        return proc, port
+        return env
 
     def start_besthub(self, db_url: str) -> None:
         _, self.port = self.launch(db_url, "besthub")
@@ -644,8 +688,10 @@ class Bench:
 
     # nginx
 
-    def start_nginx(self, files: dict[str, bytes]) -> None:
-        """nginx serving each given body from a file at the same path, uncompressed."""
+    def start_nginx(self, files: dict[str, bytes],
+                    headers: dict[str, list[tuple[str, str]]] | None = None) -> None:
+        """nginx serving each given body from a file at the same path, uncompressed, as
+        text/html or with the headers `headers` gives for its path (its Content-Type too)."""
         root = self.work / "nginx"
         (root / "html").mkdir(parents=True, exist_ok=True)
         for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -655,7 +701,13 @@ class Bench:
             f = root / "html" / f"page{i}.html"
             f.write_bytes(body)
             os.chmod(f, 0o644)
-            locations.append(f"    location = {path} {{ alias {f}; }}")
+            extra = ""
+            for name, value in (headers or {}).get(path, []):
+                if name.lower() == "content-type":
+                    extra += f' default_type "{value}";'
+                else:
+                    extra += f' add_header {name} "{value}";'
+            locations.append(f"    location = {path} {{ alias {f};{extra} }}")
         os.chmod(root, 0o755)
         os.chmod(root / "html", 0o755)
         self.nginx_port = free_port()
@@ -831,6 +883,159 @@ enabled = false
         self.add(key, name, fig(big), "50 comments " + fig(small), ratio, goal, ratio <= 1.2,
                  {"measure": "one connection, one request at a time", "100k": brief(big),
                   "50": brief(small)})
+
+    # --- Search and feeds (issue 15) --------------------------------------------------------
+
+    def search_database(self) -> tuple[str, list[str]]:
+        """A copy of the benchmark database with the demo articles imported too (the generated
+        articles are English only; the demo has the Chinese ones): the search row's own, so
+        the other rows keep measuring the database they always did. Returns its URL and the
+        folded text of every published article (title, summary, tags, author, body)."""
+        src = Path(self.db_url.removeprefix("sqlite://"))
+        dst = self.work / "search.db"
+        for old in (dst, Path(f"{dst}-wal"), Path(f"{dst}-shm")):
+            old.unlink(missing_ok=True)
+        # SQLite's online backup: a consistent copy while the main server keeps it open.
+        source, copy = sqlite3.connect(src), sqlite3.connect(dst)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        url = f"sqlite://{dst}"
+        if not self.args.demo:
+            out = run([self.args.binary, "import", REPO / "demo"], timeout=120,
+                      env=self.server_env(url, free_port()), cwd=self.work)
+            log(f"demo articles imported into the search database: "
+                f"{out.stdout.decode(errors='replace').strip().splitlines()[-1:]}")
+        db = sqlite3.connect(dst)
+        try:
+            texts = [" ".join(row).lower() for row in db.execute(
+                "SELECT a.title, a.summary, a.body_markdown, au.name, "
+                "COALESCE((SELECT group_concat(t.name, ' ') FROM article_tags at "
+                "JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id), '') "
+                "FROM articles a JOIN authors au ON au.id = a.author_id "
+                "WHERE a.removed_at IS NULL")]
+        finally:
+            db.close()
+        return url, texts
+
+    def row_search(self, key, name, goal) -> None:
+        """SEARCH_QUERIES in turn on a server of its own with the page cache off: first each
+        query SEARCH_ROUNDS times from here (status, articles listed, time per query), then
+        wrk on one connection (the goal), then wrk at the usual connections (information)."""
+        url, texts = self.search_database()
+        paths = [SEARCH_PATH.replace("{q}", urllib.parse.quote_plus(q)) for q, _ in SEARCH_QUERIES]
+        paths_file = self.work / "search.paths"
+        paths_file.write_text("\n".join(paths) + "\n")
+        proc, port = self.launch(url, "besthub-search", BESTHUB_PAGE_CACHE_SECONDS="0")
+        try:
+            queries = self.search_queries(port, paths, texts)
+            one = wrk(f"http://127.0.0.1:{port}{paths[0]}", connections=1, threads=1,
+                      duration=self.args.duration, work=self.work, paths=paths_file)
+            many = wrk(f"http://127.0.0.1:{port}{paths[0]}", connections=self.args.connections,
+                       duration=self.args.duration, work=self.work, paths=paths_file)
+            self.procs.check(proc)
+        finally:
+            self.procs.stop(proc)
+            for f in ("search.db", "search.db-wal", "search.db-shm"):
+                (self.work / f).unlink(missing_ok=True)
+        finding = sum(1 for q in queries if q["listed"])
+        missing = [q["q"] for q in queries if q["expected"] and not q["listed"]]
+        unexpected = [q["q"] for q in queries if q["listed"] and not q["expected"]]
+        slowest = sorted(queries, key=lambda q: q["median_ms"], reverse=True)
+        p50, p99 = one["p50_ms"], one["p99_ms"]
+        figure = (f"p99 {p99:.1f} ms, p50 {p50:.1f} ms over {one['requests']:,} searches; "
+                  f"{finding} of {len(queries)} queries list articles; slowest "
+                  f"{slowest[0]['q']!r} {slowest[0]['median_ms']:.1f} ms")
+        if missing:
+            figure += f"; NOT FOUND though in the text: {', '.join(missing)}"
+        if unexpected:
+            figure += f"; listed though not in the text: {', '.join(unexpected)}"
+        details = {"path": SEARCH_PATH, "page_cache_seconds": 0, "demo_imported": not self.args.demo,
+                   "articles": len(texts), "one_connection": brief(one),
+                   "slowest": [{k: q[k] for k in ("q", "median_ms", "max_ms")}
+                               for q in slowest[:5]],
+                   "expected_but_not_listed": missing, "listed_but_not_expected": unexpected,
+                   "queries": queries}
+        self.add(key, name, figure, f"budget {SEARCH_P99_MS} ms", p99 / SEARCH_P99_MS, goal,
+                 p99 <= SEARCH_P99_MS, details)
+        self.add(f"{key}_load", f"  the same at {many['connections']} connections",
+                 throughput_figure(many), goal="(information)",
+                 details={"wrk": brief(many)})
+
+    def search_queries(self, port: int, paths: list[str], texts: list[str]) -> list[dict]:
+        """Each query SEARCH_ROUNDS times in turn on one kept-alive connection: its status
+        (200 or the row fails), the articles its page lists, the articles whose text holds
+        every one of its words (what it should find), and its median and slowest time."""
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        article = re.compile(rb'href="/articles/([^"/?#]+)"')
+
+        def get(path: str) -> tuple[float, bytes]:
+            t0 = time.perf_counter()
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            elapsed = (time.perf_counter() - t0) * 1000
+            if resp.status != 200:
+                raise BenchError(f"GET {urllib.parse.unquote_plus(path)} answered {resp.status}: "
+                                 f"{body[:200]!r}")
+            return elapsed, body
+
+        try:
+            # The links every search page has whatever it finds (a query that finds nothing).
+            nothing = SEARCH_PATH.replace("{q}", "zq" * 20 + "x")
+            chrome = set(article.findall(get(nothing)[1]))
+            listed = {p: set(article.findall(get(p)[1])) - chrome for p in paths}
+            quiesce()
+            times: dict[str, list[float]] = {p: [] for p in paths}
+            for _ in range(SEARCH_ROUNDS):
+                for p in paths:
+                    times[p].append(get(p)[0])
+        finally:
+            conn.close()
+        out = []
+        for (q, kind), p in zip(SEARCH_QUERIES, paths):
+            words = q.lower().split()
+            expected = sum(1 for t in texts if all(w in t for w in words))
+            out.append({"q": q, "kind": kind, "expected": expected, "listed": len(listed[p]),
+                        "median_ms": round(statistics.median(times[p]), 2),
+                        "max_ms": round(max(times[p]), 2)})
+        return out
+
+    def feed_bytes(self, path: str) -> tuple[bytes, list[tuple[str, str]]]:
+        """The app's answer at `path` and the headers nginx is to send with it: the app's own,
+        but those every server sets itself (date, length, connection) or nginx cannot hold."""
+        status, headers, body = request(self.port, "GET", path)
+        if status != 200:
+            raise BenchError(f"GET {path} answered {status}: {body[:200]!r}")
+        own = {"date", "content-length", "connection", "keep-alive", "transfer-encoding",
+               "server"}
+        copied = [(k, v) for k, v in headers if k.lower() not in own
+                  and not any(c in v for c in '"\\$\r\n')]
+        return body, copied
+
+    def row_feeds(self, key, name, goal, served: dict[str, tuple[bytes, list]]) -> None:
+        """The site's Atom feed and sitemap from the app (rendered on every request: the page
+        cache keeps pages only) against nginx serving the bytes captured before the rows."""
+        for path in FEED_PATHS:
+            body, headers = served[path]
+            status, _, now = request(self.port, "GET", path)
+            if status != 200:
+                raise BenchError(f"GET {path} answered {status}")
+            bh = wrk(f"{self.origin()}{path}", connections=self.args.connections,
+                     duration=self.args.duration, work=self.work)
+            ng = wrk(f"http://127.0.0.1:{self.nginx_port}{path}",
+                     connections=self.args.connections, duration=self.args.duration,
+                     work=self.work)
+            ratio = bh["rps"] / ng["rps"]
+            row_key, row_name = (key, name) if path == FEED_PATHS[0] else (
+                f"{key}_sitemap", f"  {path} ({kb(len(body))}), same measure")
+            self.add(row_key, row_name, throughput_figure(bh), "nginx " + throughput_figure(ng),
+                     ratio, goal, None,
+                     {"path": path, "bytes": len(body), "headers": headers,
+                      "app_answer_unchanged": now == body, "besthub": brief(bh),
+                      "nginx": brief(ng)})
 
     def row_isso(self, key, name, goal, posting: bool, target: float) -> None:
         if not self.isso_port:
@@ -1470,6 +1675,9 @@ enabled = false
                          ">= 0.1x nginx req/s"),
             "deep": ("first comment page of the 100,000-comment thread",
                      "<= 1.2x the 50-comment page"),
+            "search": (f"search: {len(SEARCH_QUERIES)} English and Chinese queries in turn, "
+                       "page cache off, one connection", f"p99 <= {SEARCH_P99_MS} ms"),
+            "feeds": (f"Atom feed /feed.xml, {c} connections", "(information)"),
             "list": (f"list a 200-comment thread, {c} connections", ">= 10x Isso req/s"),
             "post": (f"post a comment, {c} connections", ">= 5x Isso req/s"),
             "bytes": ("article page download: WASM + JS", "<= 150 KB compressed"),
@@ -1527,11 +1735,18 @@ enabled = false
                 files[ARTICLE_PATH.format(slug=LIVE_ARTICLES["small"])] = self.small_page()
             except BenchError as e:
                 failed["live_small"] = str(e)
+        feeds: dict[str, tuple[bytes, list]] = {}
+        if wants("feeds"):
+            try:
+                feeds = {path: self.feed_bytes(path) for path in FEED_PATHS}
+                files |= {path: body for path, (body, _) in feeds.items()}
+            except BenchError as e:
+                failed["feeds"] = str(e)
         if files:
             try:
-                self.start_nginx(files)
+                self.start_nginx(files, {path: hdrs for path, (_, hdrs) in feeds.items()})
             except BenchError as e:
-                failed = {k: str(e) for k in ("anon", "signed", "live_small")} | failed
+                failed = {k: str(e) for k in ("anon", "signed", "live_small", "feeds")} | failed
 
         def pages(signed_in: bool, target: float):
             def fn(key, name, goal):
@@ -1550,6 +1765,14 @@ enabled = false
 
         do("uncached", uncached)
         do("deep", self.row_deep)
+        do("search", self.row_search)
+
+        def feed_rows(key, name, goal):
+            if key in failed or not self.nginx_port:
+                raise BenchError(failed.get(key, "nginx is not serving the feeds"))
+            self.row_feeds(key, name, goal, feeds)
+
+        do("feeds", feed_rows)
         do("list", lambda k, n, g: self.row_isso(k, n, g, posting=False, target=10))
         do("post", lambda k, n, g: self.row_isso(k, n, g, posting=True, target=5))
         hydration: dict | BenchError | None = None
@@ -1605,6 +1828,8 @@ enabled = false
                                   "comment_connections": COMMENT_CONNECTIONS,
                                   "fanout_streams": self.args.fanout_streams,
                                   "fresh_posts": self.args.fresh_posts},
+                         "search": {"path": SEARCH_PATH, "rounds_per_query": SEARCH_ROUNDS,
+                                    "queries": [q for q, _ in SEARCH_QUERIES]},
                          "endpoints": self.__dict__.get("_endpoints", {})},
             "machine": {"cpus": os.cpu_count(), "versions": tool_versions(self.args.venv)},
             "seed": {k: v for k, v in self.seed.items() if k != "comments_200"
@@ -1735,8 +1960,8 @@ def read_json(path: Path) -> dict:
 
 
 def parse_args() -> argparse.Namespace:
-    rows = ["anon", "signed", "uncached", "deep", "list", "post", "bytes", "hydration", "lighthouse",
-            "lighthouse_mobile", *LIVE_ROWS, *SOAK_ROWS]
+    rows = ["anon", "signed", "uncached", "deep", "search", "feeds", "list", "post", "bytes",
+            "hydration", "lighthouse", "lighthouse_mobile", *LIVE_ROWS, *SOAK_ROWS]
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--binary", default=str(TARGET / "release/besthub"), help="server binary")
     p.add_argument("--site-root", default=str(REPO / "target/site"), help="built site (pkg/ etc.)")

@@ -19,6 +19,9 @@
 --   WRK_JSON_OUT file for the summary (requests, duration, errors, latency percentiles)
 --   WRK_DELAY_MS a pause before each request of a connection, in milliseconds (a paced
 --                background load instead of one as fast as the server answers)
+--   WRK_PATHS    instead of WRK_PATH: a file of request paths, one a line, sent in turn
+--                (each thread from its own starting line), with WRK_METHOD and WRK_HEADERS:
+--                the search row's fixed list of queries
 
 local method = os.getenv("WRK_METHOD") or "GET"
 local path = os.getenv("WRK_PATH")
@@ -70,6 +73,17 @@ local mix = os.getenv("WRK_MIX")
 if mix == "" then mix = nil end
 if mix then read_mix(mix) end
 
+-- The paths sent in turn (WRK_PATHS).
+local paths = {}
+local next_path = 0
+local paths_file = os.getenv("WRK_PATHS")
+if paths_file and paths_file ~= "" then
+  for line in io.lines(paths_file) do
+    if line ~= "" then table.insert(paths, line) end
+  end
+  assert(#paths > 0, "no path in " .. paths_file)
+end
+
 -- Replaces every "{NAME}" by one random value of list NAME, and "{n}" by `n`.
 local function fill(text, chosen, n)
   return (string.gsub(text, "{(%w+)}", function(name)
@@ -109,13 +123,20 @@ end
 function init(args)
   prefix = tostring(id or 0)
   math.randomseed(os.time() * 100 + (id or 0))
-  if not unique and not mix then
+  if #paths > 0 then
+    -- Threads start apart, so that they do not ask the same query at the same moment.
+    next_path = ((id or 1) - 1) * 7
+  elseif not unique and not mix then
     fixed = wrk.format(method, path, headers, body)
   end
 end
 
 function request()
   if fixed then return fixed end
+  if #paths > 0 then
+    next_path = next_path % #paths + 1
+    return wrk.format(method, paths[next_path], headers, body)
+  end
   counter = counter + 1
   local n = prefix .. "x" .. counter
   if mix then return mixed_request(n) end

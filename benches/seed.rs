@@ -186,7 +186,8 @@ async fn post(
 ) -> Result<i64, Box<dyn std::error::Error>> {
     let text = CommentBody::parse(text)?;
     let html = body::render(&text);
-    match comments::insert(pool, article, parent, user, &text, &html, at, None).await? {
+    // Generated history: nobody is notified of it (a real post would fan out to followers).
+    match comments::insert_history(pool, article, parent, user, &text, &html, at).await? {
         Inserted::Id(id) => Ok(id),
         other => Err(format!("not stored: {other:?}").into()),
     }

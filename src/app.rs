@@ -13,6 +13,9 @@ use crate::moderation::{
     AdminTakedownsPage, ModerationLogPage, ModerationQueuePage, TakedownFormPage,
     TakedownStatusPage,
 };
+use crate::notifications::NotificationsPage;
+use crate::reading_list::SavedPage;
+use crate::search::{HeaderSearch, SearchPage};
 use crate::site::{provide_site_info, use_site_info, NotFound};
 
 /// The HTML document around the app, rendered on the server only.
@@ -87,6 +90,13 @@ pub fn App() -> impl IntoView {
                         />
                         <Route path=path!("/authors/:handle") view=AuthorPage ssr=SsrMode::Async />
                         <Route path=path!("/tags/:tag") view=TagPage ssr=SsrMode::Async />
+                        <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+                        <Route path=path!("/saved") view=SavedPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/notifications")
+                            view=NotificationsPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                         <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
                     </Routes>
@@ -116,6 +126,7 @@ pub fn Header() -> impl IntoView {
                     view! { <a class="brand" href="/">{name}</a> }
                 })}
             </Suspense>
+            <HeaderSearch />
             <AccountMenu />
         </header>
     }

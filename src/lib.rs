@@ -19,6 +19,9 @@ pub mod error;
 pub mod feedback;
 pub mod live;
 pub mod moderation;
+pub mod notifications;
+pub mod reading_list;
+pub mod search;
 pub mod site;
 
 #[cfg(feature = "ssr")]

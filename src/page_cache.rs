@@ -382,6 +382,9 @@ fn is_page(path: &str) -> bool {
         || path.starts_with("/admin/")
         || path.starts_with("/takedowns/")
         || path.ends_with("/takedown")
+        // Search pages: one per query ever typed, so keeping them would let anyone fill the
+        // cache; the index answers fast enough without it (`make bench`'s search row).
+        || path == "/search"
         || path
             .rsplit('/')
             .next()

@@ -43,6 +43,9 @@ pub enum ServeError {
     /// Importing the demo content failed.
     #[error("demo content: {0}")]
     Demo(sqlx::Error),
+    /// Indexing stored articles for search failed.
+    #[error("search index: {0}")]
+    SearchIndex(sqlx::Error),
     /// The listen address could not be bound or serving failed.
     #[error("listen on {addr}: {source}")]
     Io {
@@ -89,6 +92,13 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/articles/{slug}/events",
             get(crate::live::stream::events).with_state((state.clone(), streams)),
+        )
+        .route(
+            crate::notifications::stream_path(),
+            get(crate::notifications::stream::events).with_state((
+                state.clone(),
+                crate::notifications::stream::Streams::new(&state.config),
+            )),
         )
         .leptos_routes_with_context(&state, routes, || (), {
             let options = options.clone();
@@ -297,6 +307,12 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .map_err(ServeError::Demo)?
     {
         tracing::info!(%summary, "empty database: demo content imported");
+    }
+    // Articles stored before the search index existed (an upgraded database).
+    match crate::search::store::index_missing(&pool).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(articles = n, "indexed articles for search"),
+        Err(err) => return Err(ServeError::SearchIndex(err)),
     }
     let mut leptos_options = get_configuration(None)
         .map_err(|e| ServeError::Leptos(e.to_string()))?

@@ -201,3 +201,34 @@ async fn pages_link_their_feeds_and_rated_articles_carry_their_rating() {
     assert_eq!(rating["bestRating"], 5);
     db.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_files_set_no_cookie_that_a_shared_cache_could_keep() {
+    let (app, db) = common::test_app("").await;
+    for path in [
+        "/feed.xml",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/tags/web/feed.xml",
+    ] {
+        let reply = common::send(
+            &app,
+            Request::get(path).body(Body::empty()).expect("request"),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert!(
+            reply.set_cookies().is_empty(),
+            "{path}: {:?}",
+            reply.set_cookies()
+        );
+    }
+    // Pages still give a client its CSRF fallback cookie.
+    let reply = common::send(
+        &app,
+        Request::get("/").body(Body::empty()).expect("request"),
+    )
+    .await;
+    assert!(reply.cookie("besthub_csrf").is_some());
+    db.close().await;
+}

@@ -18,6 +18,9 @@ use besthub::discussion::{
     DeleteComment, EditComment, GetCommentThread, GetComments, PostComment, PreviewComment,
 };
 use besthub::feedback::{RateArticle, RemoveRating, SetFollow, SetLike};
+use besthub::notifications::{GetNotifications, MarkAllRead, SetDiscussionFollow, UnreadCount};
+use besthub::reading_list::{GetSavedPage, SetSaved};
+use besthub::search::{SearchArticles, SuggestTitles};
 use besthub::site::GetSiteInfo;
 use leptos::server_fn::ServerFn;
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
@@ -474,6 +477,17 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         // Last: it ends the session the other calls use.
         Endpoint::post(SignOut::PATH, &[]),
+        Endpoint::get(SearchArticles::PATH, &[("q", "cache"), ("page", "1")]),
+        Endpoint::get(SuggestTitles::PATH, &[("q", "cache")]),
+        Endpoint::post(SetSaved::PATH, &[("slug", SLUG), ("saved", "true")]),
+        Endpoint::get(GetSavedPage::PATH, &[("page", "1")]),
+        Endpoint::post(
+            SetDiscussionFollow::PATH,
+            &[("slug", SLUG), ("mode", "following")],
+        ),
+        Endpoint::get(GetNotifications::PATH, &[("page", "1")]),
+        Endpoint::get(UnreadCount::PATH, &[]),
+        Endpoint::post(MarkAllRead::PATH, &[("through", "1")]),
     ]
 }
 

@@ -10,13 +10,16 @@ import { expect, gotoHydrated, test } from './fixtures';
 // comments, and the like, rating and follow controls hydrated for signed-out readers too
 // (their counts are live). Issue 14's moderation raised it by 12 KB, to 196 KB (measured
 // 194.5): the report form and its server call, the reader's own held comments, and comments
-// hidden by a moderator, all in the discussion island.
-const BUDGET_BYTES = 196 * 1024;
+// hidden by a moderator, all in the discussion island. Issue 15 raised it by 18 KB, to 214 KB
+// (measured 212.7): three islands on every page or listing (the header's search box with
+// its typeahead call, the header's notification count with its own live stream, the reading
+// list's Save button) and the Discussion section's follow and mute buttons.
+const BUDGET_BYTES = 214 * 1024;
 const ARTICLE = '/articles/sqlite-wal-in-production';
 
 type Download = { url: string; encoding: string; bytes: number };
 
-test('the article page needs at most 196 KB of WASM and JS (brotli, as served) to become interactive', async ({
+test('the article page needs at most 214 KB of WASM and JS (brotli, as served) to become interactive', async ({
   page,
 }) => {
   const pending: Promise<Download | null>[] = [];

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 
 use super::{get_current_user, CurrentUser, SignIn, SignOut, SignUp};
 use crate::error::AppError;
+use crate::notifications::NotificationsLink;
 use crate::site::query_value;
 
 /// The reader and the account actions, shared by the header and the account pages.
@@ -70,6 +71,11 @@ pub fn AccountMenu() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let user = auth.user.await.ok().flatten();
+                // Known when the header renders; the link keeps it live once hydrated.
+                let unread = match user {
+                    Some(_) => crate::notifications::unread_count().await.unwrap_or(0),
+                    None => 0,
+                };
                 match user {
                     Some(user) => {
                         view! {
@@ -78,6 +84,8 @@ pub fn AccountMenu() -> impl IntoView {
                                     .then(|| {
                                         view! { <a href="/admin/moderation">"Moderation"</a> }
                                     })}
+                                <a href="/saved">"Saved"</a>
+                                <NotificationsLink initial=unread />
                                 <span class="account-name">{user.name}</span>
                                 <ActionForm action=auth.sign_out attr:class="inline-form">
                                     <button type="submit" class="link-button">

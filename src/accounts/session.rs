@@ -161,7 +161,15 @@ pub async fn session_middleware(
     if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
-    if needs_csrf_cookie {
+    // Only pages carry forms; feeds, the sitemap and other files are public and cacheable
+    // (`Cache-Control: public`), and a shared cache must never hand one reader's token to
+    // the next.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if needs_csrf_cookie && is_page {
         append_csrf_cookie(&mut response, state.config.is_https());
     }
     response

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use super::{
     get_article, get_author_page, get_tag_page, list_articles, ArticleListItem, ArticleListPage,
@@ -16,6 +16,7 @@ use crate::feedback::{
     FollowControl, FollowState, LikeControl, LikeState, RateArticle, RatingControl, RatingSummary,
     RemoveRating, SetFollow, SetLike,
 };
+use crate::reading_list::{SaveOrSignIn, SetSaved};
 use crate::site::{
     error_view, path_segment, use_page_number, use_site_info, DateTime, Refused, SiteInfo,
 };
@@ -27,9 +28,11 @@ pub fn HomePage() -> impl IntoView {
     let page = use_page_number();
     let listing = Resource::new(move || page.get(), list_articles);
     let site = use_site_info();
+    let auth = use_auth();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading articles…"</p> }>
             {move || Suspend::new(async move {
+                let signed_in = matches!(auth.user.await, Ok(Some(_)));
                 let site = site.get().await;
                 match (listing.await, site) {
                     (Ok(listing), Ok(site)) => {
@@ -44,7 +47,7 @@ pub fn HomePage() -> impl IntoView {
                             />
                             <Link rel="canonical" href=page_url(&site.public_url, "/", listing.page) />
                             <h1 class="page-title">"Latest articles"</h1>
-                            <ArticleList listing base="/".to_owned() />
+                            <ArticleList listing base="/".to_owned() signed_in />
                         }
                             .into_any()
                     }
@@ -65,7 +68,7 @@ fn page_url(public_url: &str, base: &str, page: u32) -> String {
 
 /// A page of article cards with previous/next links that work without JavaScript.
 #[component]
-fn ArticleList(listing: ArticleListPage, base: String) -> impl IntoView {
+fn ArticleList(listing: ArticleListPage, base: String, signed_in: bool) -> impl IntoView {
     let ArticleListPage {
         page,
         items,
@@ -95,7 +98,7 @@ fn ArticleList(listing: ArticleListPage, base: String) -> impl IntoView {
     });
     view! {
         <ol class="article-list">
-            {items.into_iter().map(|item| view! { <ArticleCard item /> }).collect_view()}
+            {items.into_iter().map(|item| view! { <ArticleCard item signed_in /> }).collect_view()}
         </ol>
         {(newer.is_some() || older.is_some())
             .then(|| {
@@ -110,8 +113,12 @@ fn ArticleList(listing: ArticleListPage, base: String) -> impl IntoView {
     .into_any()
 }
 
+/// One item of a listing: title, summary, byline, tags and "Save" ("Sign in to save" when
+/// `signed_in` is false). Any listing may show articles with it (search results too); a save
+/// posted without JavaScript comes back to the listing it was made on.
 #[component]
-fn ArticleCard(item: ArticleListItem) -> impl IntoView {
+pub fn ArticleCard(item: ArticleListItem, signed_in: bool) -> impl IntoView {
+    let back = current_path();
     view! {
         <li class="article-card">
             <h2 class="article-card-title">
@@ -125,13 +132,27 @@ fn ArticleCard(item: ArticleListItem) -> impl IntoView {
                 reading_minutes=item.reading_minutes
             />
             {(!item.tags.is_empty()).then(|| view! { <TagLinks tags=item.tags /> })}
+            <SaveOrSignIn slug=item.slug saved=item.saved signed_in back />
         </li>
+    }
+}
+
+/// The path and query of the page being rendered, for forms that come back to it.
+fn current_path() -> String {
+    let location = use_location();
+    let path = location.pathname.get_untracked();
+    let search = location.search.get_untracked();
+    let search = search.trim_start_matches('?');
+    if search.is_empty() {
+        path
+    } else {
+        format!("{path}?{search}")
     }
 }
 
 /// Author link, publication date and reading time.
 #[component]
-fn Byline(
+pub fn Byline(
     author_name: String,
     author_handle: String,
     published_at: i64,
@@ -150,7 +171,7 @@ fn Byline(
 
 /// Tags as links to their pages ("#rust").
 #[component]
-fn TagLinks(tags: Vec<String>) -> impl IntoView {
+pub fn TagLinks(tags: Vec<String>) -> impl IntoView {
     view! {
         <ul class="tag-list">
             {tags
@@ -238,6 +259,13 @@ fn ArticleReader(
                     published_at=article.published_at
                     reading_minutes=article.reading_minutes
                 />
+                <SaveOrSignIn
+                    slug=article.slug.clone()
+                    saved=article.saved
+                    signed_in
+                    back=path.clone()
+                />
+                <Refused paths=&[SetSaved::PATH] what="Not saved" />
             </header>
             <div class="prose" inner_html=article.body_html.clone()></div>
         </article>
@@ -425,7 +453,7 @@ fn AuthorView(data: AuthorPageData, site: SiteInfo, user: Option<CurrentUser>) -
                 })}
         </header>
         <h2 class="section-title">{format!("Articles by {}", author.name)}</h2>
-        <ArticleList listing=articles base />
+        <ArticleList listing=articles base signed_in=user.is_some() />
     }
 }
 
@@ -440,9 +468,11 @@ pub fn TagPage() -> impl IntoView {
         |(tag, page)| get_tag_page(tag, page),
     );
     let site = use_site_info();
+    let auth = use_auth();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading tag…"</p> }>
             {move || Suspend::new(async move {
+                let signed_in = matches!(auth.user.await, Ok(Some(_)));
                 let tag = tag();
                 match (data.await, site.get().await) {
                     (Ok(listing), Ok(site)) => {
@@ -458,7 +488,7 @@ pub fn TagPage() -> impl IntoView {
                                 href=format!("{base}/feed.xml")
                             />
                             <h1 class="page-title">{tag.clone()}</h1>
-                            <ArticleList listing base />
+                            <ArticleList listing base signed_in />
                         }
                             .into_any()
                     }

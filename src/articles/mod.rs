@@ -47,6 +47,9 @@ pub struct ArticleListItem {
     /// Tag names.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub tags: Vec<String>,
+    /// Whether the signed-in reader saved the article (always false for anonymous readers).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub saved: bool,
 }
 
 /// One page of a listing, with whether more pages follow.
@@ -121,6 +124,9 @@ pub struct ArticleView {
     /// Whether the signed-in reader follows the author.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub following: bool,
+    /// Whether the signed-in reader saved the article to their reading list.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub saved: bool,
     /// Tag names.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub tags: Vec<String>,
@@ -166,7 +172,8 @@ pub struct AuthorPageData {
 pub async fn list_articles(page: u32) -> Result<ArticleListPage, AppError> {
     let state = crate::state::app_state()?;
     let (limit, offset) = page_window(page);
-    let items = store::list_newest(&state.pool, limit, offset).await?;
+    let mut items = store::list_newest(&state.pool, limit, offset).await?;
+    crate::reading_list::mark_saved(&state.pool, &mut items).await?;
     crate::page_cache::shows(crate::page_cache::Shows::Listings);
     Ok(ArticleListPage::from_rows(page, items))
 }
@@ -197,6 +204,8 @@ pub async fn get_article(slug: String) -> Result<ArticleView, AppError> {
         article.liked = liked;
         article.my_rating = rating;
         article.following = following;
+        article.saved =
+            crate::reading_list::store::is_saved(&state.pool, user.id, article.id).await?;
     }
     article.canonical_url = format!("{}/articles/{}", state.config.public_url, article.slug);
     article.json_ld = json_ld(&article);
@@ -212,7 +221,8 @@ pub async fn get_author_page(handle: String, page: u32) -> Result<AuthorPageData
         .ok_or(AppError::NotFound)?;
     crate::page_cache::shows(crate::page_cache::Shows::Author(&author.handle));
     let (limit, offset) = page_window(page);
-    let items = store::list_by_author(&state.pool, author.id, limit, offset).await?;
+    let mut items = store::list_by_author(&state.pool, author.id, limit, offset).await?;
+    crate::reading_list::mark_saved(&state.pool, &mut items).await?;
     let following = match crate::accounts::session::current_user() {
         Some(user) => crate::feedback::store::is_following(&state.pool, user.id, author.id).await?,
         None => false,
@@ -232,14 +242,15 @@ pub async fn get_tag_page(tag: String, page: u32) -> Result<ArticleListPage, App
         return Err(AppError::NotFound);
     }
     let (limit, offset) = page_window(page);
-    let items = store::list_by_tag(&state.pool, &tag, limit, offset).await?;
+    let mut items = store::list_by_tag(&state.pool, &tag, limit, offset).await?;
+    crate::reading_list::mark_saved(&state.pool, &mut items).await?;
     crate::page_cache::shows(crate::page_cache::Shows::Listings);
     Ok(ArticleListPage::from_rows(page, items))
 }
 
 /// `(limit, offset)` for a 1-based page, asking one extra row to learn if a next page exists.
 #[cfg(feature = "ssr")]
-fn page_window(page: u32) -> (i64, i64) {
+pub(crate) fn page_window(page: u32) -> (i64, i64) {
     let page = page.max(1);
     (
         i64::from(PAGE_SIZE) + 1,
@@ -250,7 +261,7 @@ fn page_window(page: u32) -> (i64, i64) {
 impl ArticleListPage {
     /// A page from rows fetched with [`page_window`]'s extra row.
     #[cfg(feature = "ssr")]
-    fn from_rows(page: u32, mut items: Vec<ArticleListItem>) -> Self {
+    pub(crate) fn from_rows(page: u32, mut items: Vec<ArticleListItem>) -> Self {
         let has_next = items.len() > PAGE_SIZE as usize;
         items.truncate(PAGE_SIZE as usize);
         Self {

@@ -52,9 +52,14 @@ pub enum Upsert {
     Updated,
 }
 
-/// Creates the author or updates their name and bio; returns the author's id.
+/// Creates the author or updates their name and bio; returns the author's id. A new name
+/// is written into the search index of their articles too.
 pub async fn upsert_author(conn: &mut AnyConnection, author: &NewAuthor) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let old_name: Option<String> = sqlx::query_scalar("SELECT name FROM authors WHERE handle = $1")
+        .bind(&author.handle)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let id = sqlx::query_scalar(
         "INSERT INTO authors (handle, name, bio, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (handle) DO UPDATE SET name = excluded.name, bio = excluded.bio
          RETURNING id",
@@ -63,8 +68,12 @@ pub async fn upsert_author(conn: &mut AnyConnection, author: &NewAuthor) -> sqlx
     .bind(&author.name)
     .bind(&author.bio)
     .bind(now_ms())
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    if old_name.is_some_and(|old| old != author.name) {
+        crate::search::store::index_author(conn, id).await?;
+    }
+    Ok(id)
 }
 
 /// Creates the article or replaces the one with the same slug, with its tags.
@@ -127,6 +136,7 @@ pub async fn upsert_article(
         }
     };
     set_tags(conn, id, &article.tags).await?;
+    crate::search::store::index_article(conn, id).await?;
     Ok((id, outcome))
 }
 

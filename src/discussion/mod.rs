@@ -144,6 +144,9 @@ pub struct CommentPage {
     /// The reader's own comments on the article that wait for a moderator (nobody else
     /// sees them).
     pub held: Vec<Comment>,
+    /// How the signed-in reader follows the discussion ("Follow discussion"); `None` when
+    /// signed out.
+    pub follow: Option<crate::notifications::FollowMode>,
 }
 
 /// A sub-thread page: one comment, a page of its replies and two levels below them.
@@ -263,6 +266,12 @@ pub async fn get_comments(
             .collect(),
         None => Vec::new(),
     };
+    let follow = match viewer.user_id {
+        Some(user_id) => {
+            Some(crate::notifications::store::follow_mode(&state.pool, user_id, article.id).await?)
+        }
+        None => None,
+    };
     Ok(CommentPage {
         threads,
         sort,
@@ -272,6 +281,7 @@ pub async fn get_comments(
         now,
         live_since,
         held,
+        follow,
     })
 }
 

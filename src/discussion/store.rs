@@ -411,7 +411,8 @@ pub struct RateLimit<'a> {
 }
 
 /// Stores a comment (a reply when `parent` is given) and counts it, within `rate` when given:
-/// the limit's event and the comment are one transaction, one write.
+/// the limit's event and the comment are one transaction, one write. Its author now follows
+/// the discussion, and whoever it concerns is notified, in the same transaction.
 #[expect(
     clippy::too_many_arguments,
     reason = "each is one fact of the new comment"
@@ -426,6 +427,65 @@ pub async fn insert<'a>(
     now: i64,
     rate: Option<RateLimit<'_>>,
 ) -> sqlx::Result<Inserted> {
+    let new = NewComment {
+        article_id,
+        parent,
+        user_id,
+        body,
+        body_html,
+        now,
+    };
+    insert_comment(db, new, rate, true).await
+}
+
+/// Stores a comment that is history, not news (the benchmark generator's 100,000-comment
+/// thread): counted like any other, but nobody is notified and its author follows nothing.
+/// Fanning each of those comments out to every follower would make the generator write
+/// hundreds of millions of notifications.
+pub async fn insert_history<'a>(
+    db: impl Acquire<'a, Database = Any>,
+    article_id: i64,
+    parent: Option<i64>,
+    user_id: i64,
+    body: &CommentBody,
+    body_html: &str,
+    at: i64,
+) -> sqlx::Result<Inserted> {
+    let new = NewComment {
+        article_id,
+        parent,
+        user_id,
+        body,
+        body_html,
+        now: at,
+    };
+    insert_comment(db, new, None, false).await
+}
+
+/// The facts of a comment being stored.
+struct NewComment<'b> {
+    article_id: i64,
+    parent: Option<i64>,
+    user_id: i64,
+    body: &'b CommentBody,
+    body_html: &'b str,
+    now: i64,
+}
+
+async fn insert_comment<'a>(
+    db: impl Acquire<'a, Database = Any>,
+    new: NewComment<'_>,
+    rate: Option<RateLimit<'_>>,
+    notify: bool,
+) -> sqlx::Result<Inserted> {
+    let NewComment {
+        article_id,
+        parent,
+        user_id,
+        body,
+        body_html,
+        now,
+    } = new;
     let mut tx = db.begin().await?;
     if let Some(rate) = rate {
         let allowed = crate::accounts::store::take_rate_limit_in(
@@ -480,6 +540,13 @@ pub async fn insert<'a>(
         .bind(article_id)
         .execute(&mut *tx)
         .await?;
+    // In the same transaction: a comment that fails to post notifies nobody.
+    if notify {
+        crate::notifications::store::notify_for_comment(
+            &mut tx, id, article_id, parent, user_id, now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Inserted::Id(id))
 }

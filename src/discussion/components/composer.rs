@@ -93,6 +93,11 @@ pub(super) fn Composer(mode: Mode, #[prop(optional)] initial: String) -> impl In
         } else {
             ctx.total.set(total);
             ctx.insert(comment);
+            // Posting follows the discussion: the follow buttons (another island) hear it.
+            #[cfg(feature = "hydrate")]
+            if let Ok(event) = leptos::web_sys::Event::new(crate::notifications::COMMENTED_EVENT) {
+                let _ = window().dispatch_event(&event);
+            }
         }
         text.set(String::new());
         previewing.set(false);

@@ -9,12 +9,14 @@
 //! the thread.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{get_comment_thread, CommentPage, ThreadPage};
 use crate::error::AppError;
-use crate::site::{error_view, use_page_number};
+use crate::notifications::{DiscussionFollow, SetDiscussionFollow};
+use crate::site::{error_view, use_page_number, Refused};
 
 mod composer;
 mod delete;
@@ -47,8 +49,16 @@ pub fn Discussion(
                                 Ok(page) => {
                                     let state = query::state_from_query();
                                     let since = page.live_since;
+                                    let follow = page.follow.map(|initial| {
+                                        let back = format!("/articles/{slug}#discussion");
+                                        view! {
+                                            <DiscussionFollow slug=slug.clone() initial back />
+                                            <Refused paths=&[SetDiscussionFollow::PATH] what="Not saved" />
+                                        }
+                                    });
                                     view! {
                                         <LiveSince since />
+                                        {follow}
                                         <ArticleDiscussion page slug signed_in state />
                                     }
                                         .into_any()
