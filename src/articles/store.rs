@@ -55,10 +55,9 @@ pub enum Upsert {
 /// Creates the author or updates their name and bio; returns the author's id. A new name
 /// is written into the search index of their articles too.
 pub async fn upsert_author(conn: &mut AnyConnection, author: &NewAuthor) -> sqlx::Result<i64> {
-    let old_name: Option<String> = sqlx::query_scalar("SELECT name FROM authors WHERE handle = $1")
-        .bind(&author.handle)
-        .fetch_optional(&mut *conn)
-        .await?;
+    // The write comes first: on SQLite a transaction that reads before it writes cannot wait
+    // for another process's write to finish (it fails with SQLITE_BUSY_SNAPSHOT), while one
+    // that starts by writing waits its turn.
     let id = sqlx::query_scalar(
         "INSERT INTO authors (handle, name, bio, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (handle) DO UPDATE SET name = excluded.name, bio = excluded.bio
@@ -70,9 +69,7 @@ pub async fn upsert_author(conn: &mut AnyConnection, author: &NewAuthor) -> sqlx
     .bind(now_ms())
     .fetch_one(&mut *conn)
     .await?;
-    if old_name.is_some_and(|old| old != author.name) {
-        crate::search::store::index_author(conn, id).await?;
-    }
+    crate::search::store::index_renamed_author(conn, id, &author.name).await?;
     Ok(id)
 }
 

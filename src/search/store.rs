@@ -119,12 +119,25 @@ pub async fn index_article(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()
     Ok(())
 }
 
-/// Re-indexes every article of author `author_id` (after their name changed).
-pub async fn index_author(conn: &mut AnyConnection, author_id: i64) -> sqlx::Result<()> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE author_id = $1")
-        .bind(author_id)
-        .fetch_all(&mut *conn)
-        .await?;
+/// Re-indexes the articles of author `author_id` whose index row has another name than
+/// `name` (after a rename; nothing to do costs one query).
+pub async fn index_renamed_author(
+    conn: &mut AnyConnection,
+    author_id: i64,
+    name: &str,
+) -> sqlx::Result<()> {
+    let key = match backend_of_conn(conn) {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "article_id",
+    };
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT s.{key} FROM article_search s JOIN articles a ON a.id = s.{key}
+         WHERE a.author_id = $1 AND s.author <> $2"
+    )))
+    .bind(author_id)
+    .bind(fold(name))
+    .fetch_all(&mut *conn)
+    .await?;
     for id in ids {
         index_article(conn, id).await?;
     }
