@@ -1016,26 +1016,41 @@ enabled = false
         return body, copied
 
     def row_feeds(self, key, name, goal, served: dict[str, tuple[bytes, list]]) -> None:
-        """The site's Atom feed and sitemap from the app (rendered on every request: the page
-        cache keeps pages only) against nginx serving the bytes captured before the rows."""
+        """The site's Atom feed and sitemap from the app, against nginx serving the bytes
+        captured before the rows: as kept in the page cache (until a write changes them), then
+        made on every request by a second server on the same database with the cache off."""
+        nginx = {}
         for path in FEED_PATHS:
-            body, headers = served[path]
-            status, _, now = request(self.port, "GET", path)
-            if status != 200:
-                raise BenchError(f"GET {path} answered {status}")
-            bh = wrk(f"{self.origin()}{path}", connections=self.args.connections,
-                     duration=self.args.duration, work=self.work)
-            ng = wrk(f"http://127.0.0.1:{self.nginx_port}{path}",
-                     connections=self.args.connections, duration=self.args.duration,
-                     work=self.work)
-            ratio = bh["rps"] / ng["rps"]
-            row_key, row_name = (key, name) if path == FEED_PATHS[0] else (
-                f"{key}_sitemap", f"  {path} ({kb(len(body))}), same measure")
-            self.add(row_key, row_name, throughput_figure(bh), "nginx " + throughput_figure(ng),
-                     ratio, goal, None,
-                     {"path": path, "bytes": len(body), "headers": headers,
-                      "app_answer_unchanged": now == body, "besthub": brief(bh),
-                      "nginx": brief(ng)})
+            nginx[path] = wrk(f"http://127.0.0.1:{self.nginx_port}{path}",
+                              connections=self.args.connections, duration=self.args.duration,
+                              work=self.work)
+        proc, uncached_port = self.launch(self.db_url, "besthub-feeds-uncached",
+                                          BESTHUB_PAGE_CACHE_SECONDS="0")
+        try:
+            for cache, port in (("kept", self.port), ("uncached", uncached_port)):
+                for path in FEED_PATHS:
+                    body, headers = served[path]
+                    status, _, now = request(port, "GET", path)
+                    if status != 200:
+                        raise BenchError(f"GET {path} ({cache}) answered {status}")
+                    bh = wrk(f"http://127.0.0.1:{port}{path}", connections=self.args.connections,
+                             duration=self.args.duration, work=self.work)
+                    ng = nginx[path]
+                    what = "feed" if path == FEED_PATHS[0] else "sitemap"
+                    row_key = {("kept", "feed"): key, ("kept", "sitemap"): f"{key}_sitemap",
+                               ("uncached", "feed"): f"{key}_uncached",
+                               ("uncached", "sitemap"): f"{key}_sitemap_uncached"}[cache, what]
+                    row_name = name if row_key == key else (
+                        f"  {path} ({kb(len(body))})"
+                        + (", page cache off" if cache == "uncached" else ", same measure"))
+                    self.add(row_key, row_name, throughput_figure(bh),
+                             "nginx " + throughput_figure(ng), bh["rps"] / ng["rps"], goal, None,
+                             {"path": path, "bytes": len(body), "headers": headers,
+                              "page_cache": cache, "app_answer_unchanged": now == body,
+                              "besthub": brief(bh), "nginx": brief(ng)})
+            self.procs.check(proc)
+        finally:
+            self.procs.stop(proc)
 
     def row_isso(self, key, name, goal, posting: bool, target: float) -> None:
         if not self.isso_port:
@@ -1677,7 +1692,8 @@ enabled = false
                      "<= 1.2x the 50-comment page"),
             "search": (f"search: {len(SEARCH_QUERIES)} English and Chinese queries in turn, "
                        "page cache off, one connection", f"p99 <= {SEARCH_P99_MS} ms"),
-            "feeds": (f"Atom feed /feed.xml, {c} connections", "(information)"),
+            "feeds": (f"Atom feed /feed.xml, kept in the page cache, {c} connections",
+                      "(information)"),
             "list": (f"list a 200-comment thread, {c} connections", ">= 10x Isso req/s"),
             "post": (f"post a comment, {c} connections", ">= 5x Isso req/s"),
             "bytes": ("article page download: WASM + JS", "<= 150 KB compressed"),

@@ -1,4 +1,5 @@
-//! Rendered pages, kept in memory until a write changes them.
+//! Rendered pages, kept in memory until a write changes them; the Atom feeds and the sitemap
+//! are kept the same way ([`is_feed`]).
 //!
 //! Most readers are not signed in and see the same page, so rendering it for each of them
 //! repeats the same work. A page is kept under a normalised key ([`Key`]): its path, the query
@@ -79,6 +80,16 @@ pub fn shows(what: Shows<'_>) {
         HeaderValue::from_str(&what.tag()),
     ) {
         response.append_header(header::HeaderName::from_static(SHOWS_HEADER), value);
+    }
+}
+
+/// Declares on a response made outside a page render (the feeds and the sitemap, plain Axum
+/// handlers) that it shows `what`, as [`shows`] does for pages.
+pub fn declare(response: &mut Response, what: Shows<'_>) {
+    if let Ok(value) = HeaderValue::from_str(&what.tag()) {
+        response
+            .headers_mut()
+            .append(header::HeaderName::from_static(SHOWS_HEADER), value);
     }
 }
 
@@ -391,10 +402,29 @@ fn is_page(path: &str) -> bool {
             .is_some_and(|last| last.contains('.')))
 }
 
+/// Whether `path` is one of the XML documents kept like pages: the Atom feeds of the site, an
+/// author and a tag, and the sitemap. Feed readers poll them, and the sitemap lists every
+/// article, so making them on every request would cost far more than keeping them; like
+/// pages, they declare what they show ([`declare`]) and writes drop them.
+fn is_feed(path: &str) -> bool {
+    if path == "/feed.xml" || path == "/sitemap.xml" {
+        return true;
+    }
+    let mut parts = path.split('/').skip(1);
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("authors" | "tags"), Some(name), Some("feed.xml"), None) if !name.is_empty()
+    )
+}
+
+/// Content types of responses the cache keeps: pages and the documents of [`is_feed`].
+const KEPT_TYPES: &[&str] = &["text/html", "application/atom+xml", "application/xml"];
+
 /// The key a page request is kept under, after rewriting the request to what the key says
 /// (query reduced, encoding chosen); `None` when it must be rendered.
 fn key_for(req: &mut Request) -> Option<String> {
-    if req.method() != Method::GET || !is_page(req.uri().path()) {
+    let path = req.uri().path();
+    if req.method() != Method::GET || !(is_page(path) || is_feed(path)) {
         return None;
     }
     let query = normal_query(req.uri().query().unwrap_or(""))?;
@@ -482,8 +512,8 @@ fn serve(page: &Page) -> Response {
     response
 }
 
-/// Renders the page and keeps it when it is a complete HTML page (only anonymous requests and
-/// pages get here, so nothing is private).
+/// Renders the page and keeps it when it is a complete HTML page or feed (only anonymous
+/// requests for pages and feeds get here, so nothing is private).
 async fn render_and_keep(
     cache: &PageCache,
     key: String,
@@ -492,12 +522,12 @@ async fn render_and_keep(
     next: Next,
 ) -> Response {
     let mut response = next.run(req).await;
-    let is_html = response
+    let kept_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if response.status() != StatusCode::OK || !is_html {
+        .is_some_and(|v| KEPT_TYPES.iter().any(|t| v.starts_with(t)));
+    if response.status() != StatusCode::OK || !kept_type {
         finish(&mut response, false);
         return response;
     }
@@ -689,6 +719,28 @@ mod tests {
         assert_eq!(renders.load(Ordering::SeqCst), before, "p0 kept");
         get_page(app.clone(), "/a/p1").await;
         assert_eq!(renders.load(Ordering::SeqCst), before + 1, "p1 evicted");
+    }
+
+    #[test]
+    fn feeds_and_the_sitemap_are_kept_other_files_are_not() {
+        for kept in [
+            "/feed.xml",
+            "/sitemap.xml",
+            "/authors/ada/feed.xml",
+            "/tags/rust/feed.xml",
+        ] {
+            assert!(is_feed(kept), "{kept}");
+        }
+        for other in [
+            "/robots.txt",
+            "/favicon.svg",
+            "/authors//feed.xml",
+            "/authors/ada/feed.xml/x",
+            "/articles/a/feed.xml",
+            "/tags/rust/feed.json",
+        ] {
+            assert!(!is_feed(other), "{other}");
+        }
     }
 
     #[test]

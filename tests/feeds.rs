@@ -115,9 +115,58 @@ async fn the_site_author_and_tag_feeds_are_valid_atom_newest_first() {
     db.close().await;
 }
 
+/// Unpublishes article `slug` by `handle` as a moderator's decision does: the write, then
+/// the event that drops what shows it.
+async fn unpublish(
+    pool: &besthub::db::Pool,
+    events: &besthub::events::Events,
+    slug: &str,
+    handle: &str,
+) {
+    let mut tx = pool.begin().await.expect("begin");
+    besthub::moderation::store::set_removed(&mut *tx, slug, Some("Claim"), 1)
+        .await
+        .expect("unpublish");
+    let change = besthub::events::Change::ArticleSaved {
+        slug: slug.into(),
+        handle: handle.into(),
+    };
+    events.commit(tx, change).await.expect("commit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_and_the_sitemap_are_kept_until_a_write_changes_them() {
+    let (app, db, events) = common::test_app_events("").await;
+    let (_, _, sitemap) = get(&app, "/sitemap.xml").await;
+    let (_, _, site_feed) = get(&app, "/feed.xml").await;
+    // A change the server is not told of (none of its own writes does this) shows that the
+    // documents are kept: they are answered as they were.
+    sqlx::query("UPDATE articles SET title = 'Renamed quietly' WHERE slug = $1")
+        .bind("sqlite-wal-in-production")
+        .execute(&db.pool)
+        .await
+        .expect("rename");
+    assert_eq!(get(&app, "/feed.xml").await.2, site_feed);
+    // A write that says what it changed drops them.
+    unpublish(
+        &db.pool,
+        &events,
+        "cjk-typography-on-the-web",
+        "liang-shuwen",
+    )
+    .await;
+    let (_, _, now) = get(&app, "/feed.xml").await;
+    assert!(now.contains("Renamed quietly"));
+    assert!(!now.contains("/articles/cjk-typography-on-the-web<"));
+    let (_, _, now) = get(&app, "/sitemap.xml").await;
+    assert_ne!(now, sitemap);
+    assert!(!now.contains("/articles/cjk-typography-on-the-web<"));
+    db.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sitemap_lists_every_published_page_and_robots_points_at_it() {
-    let (app, db) = common::test_app("").await;
+    let (app, db, events) = common::test_app_events("").await;
     let (status, content_type, sitemap) = get(&app, "/sitemap.xml").await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("application/xml"));
@@ -137,21 +186,37 @@ async fn the_sitemap_lists_every_published_page_and_robots_points_at_it() {
     // The home page, 5 articles, 3 authors and 10 tags.
     assert_eq!(sitemap.matches("<url>").count(), 1 + 5 + 3 + 10);
 
-    // An unpublished article leaves the sitemap and every feed.
-    besthub::moderation::store::set_removed(&db.pool, "sqlite-wal-in-production", Some("Claim"), 1)
-        .await
-        .expect("unpublish");
+    let feeds = [
+        "/feed.xml",
+        "/authors/selma-arvidsson/feed.xml",
+        "/tags/databases/feed.xml",
+    ];
+    for uri in feeds {
+        let links = entry_links(&feed(&app, uri).await);
+        assert!(
+            links
+                .iter()
+                .any(|l| l.ends_with("/sqlite-wal-in-production")),
+            "{uri} before"
+        );
+    }
+
+    // An unpublished article leaves the sitemap and every feed (kept ones included), as a
+    // moderator's decision does it: the write and its event.
+    unpublish(
+        &db.pool,
+        &events,
+        "sqlite-wal-in-production",
+        "selma-arvidsson",
+    )
+    .await;
     let (_, _, sitemap) = get(&app, "/sitemap.xml").await;
     assert!(!sitemap.contains("/articles/sqlite-wal-in-production<"));
     assert!(
         !sitemap.contains("/tags/rust<"),
         "a tag with no published article goes too"
     );
-    for uri in [
-        "/feed.xml",
-        "/authors/selma-arvidsson/feed.xml",
-        "/tags/databases/feed.xml",
-    ] {
+    for uri in feeds {
         let links = entry_links(&feed(&app, uri).await);
         assert!(
             !links
@@ -232,3 +297,59 @@ async fn public_files_set_no_cookie_that_a_shared_cache_could_keep() {
     assert!(reply.cookie("besthub_csrf").is_some());
     db.close().await;
 }
+
+/// Stores article `slug` by `handle` with `tags`, published at `published` and last changed
+/// at `updated`, unpublished when `removed`.
+async fn dated_article(
+    pool: &besthub::db::Pool,
+    (slug, handle, tags): (&str, &str, &[&str]),
+    published: i64,
+    updated: i64,
+    removed: bool,
+) {
+    common::store_article(pool, handle, &common::new_article(slug, published, tags)).await;
+    sqlx::query("UPDATE articles SET updated_at = $1 WHERE slug = $2")
+        .bind(updated)
+        .bind(slug)
+        .execute(pool)
+        .await
+        .expect("date");
+    if removed {
+        besthub::moderation::store::set_removed(pool, slug, Some("Claim"), updated)
+            .await
+            .expect("unpublish");
+    }
+}
+
+contract_test!(
+    sitemap_dates_authors_and_tags_by_their_newest_published_article,
+    |pool: besthub::db::Pool| async move {
+        use besthub::feeds::store::{sitemap, SitemapUrl};
+
+        dated_article(&pool, ("a", "ada", &["rust", "sql"]), 10, 100, false).await;
+        dated_article(&pool, ("b", "ada", &["rust", "old"]), 20, 300, true).await;
+        dated_article(&pool, ("c", "ada", &["sql"]), 30, 200, false).await;
+        dated_article(&pool, ("d", "bob", &["bobs"]), 40, 50, true).await;
+        dated_article(&pool, ("e", "cy", &[]), 5, 70, false).await;
+        let url = |path: &str, updated_at: i64| SitemapUrl {
+            path: path.to_owned(),
+            updated_at,
+        };
+        assert_eq!(
+            sitemap(&pool).await.expect("sitemap"),
+            vec![
+                // Newest published first; unpublished ones are gone.
+                url("/articles/c", 200),
+                url("/articles/a", 100),
+                url("/articles/e", 70),
+                // An author by their newest published article's change, not an unpublished
+                // one's; an author with none published is left out.
+                url("/authors/ada", 200),
+                url("/authors/cy", 70),
+                // The same for tags.
+                url("/tags/rust", 100),
+                url("/tags/sql", 200),
+            ]
+        );
+    }
+);

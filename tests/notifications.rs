@@ -8,7 +8,6 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use besthub::accounts::store as users;
-use besthub::articles::store::{self as articles, NewArticle, NewAuthor};
 use besthub::db::Pool;
 use besthub::discussion::store::{self as comments, Inserted};
 use besthub::discussion::CommentBody;
@@ -21,41 +20,7 @@ use leptos::server_fn::ServerFn;
 
 /// An article `slug` by the author "ada"; returns its id.
 async fn article(pool: &Pool, slug: &str) -> i64 {
-    let mut tx = pool.begin().await.expect("begin");
-    let author = articles::upsert_author(
-        &mut tx,
-        &NewAuthor {
-            handle: "ada".into(),
-            name: "Ada".into(),
-            bio: String::new(),
-        },
-    )
-    .await
-    .expect("author");
-    articles::upsert_article(
-        &mut tx,
-        author,
-        &NewArticle {
-            slug: slug.into(),
-            title: format!("Title {slug}"),
-            summary: "Summary".into(),
-            body_markdown: "Body".into(),
-            body_html: "<p>Body</p>".into(),
-            lang: "en".into(),
-            source_url: "https://example.com/x".into(),
-            reading_minutes: 1,
-            published_at: 1_000,
-            tags: vec!["rust".into()],
-        },
-    )
-    .await
-    .expect("article");
-    tx.commit().await.expect("commit");
-    comments::find_article(pool, slug)
-        .await
-        .expect("query")
-        .expect("found")
-        .id
+    common::store_article(pool, "ada", &common::new_article(slug, 1_000, &["rust"])).await
 }
 
 async fn user(pool: &Pool, name: &str) -> i64 {

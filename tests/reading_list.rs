@@ -4,43 +4,14 @@
 mod common;
 
 use besthub::accounts::store as users;
-use besthub::articles::store::{self as articles, NewArticle, NewAuthor};
 use besthub::db::Pool;
 use besthub::reading_list::store as saved;
 
 /// An article `slug` by the author "ada" with the tags "rust" and "sql"; returns its id.
 async fn article(pool: &Pool, slug: &str) -> i64 {
-    let mut tx = pool.begin().await.expect("begin");
-    let author = articles::upsert_author(
-        &mut tx,
-        &NewAuthor {
-            handle: "ada".into(),
-            name: "Ada".into(),
-            bio: String::new(),
-        },
-    )
-    .await
-    .expect("author");
-    let (id, _) = articles::upsert_article(
-        &mut tx,
-        author,
-        &NewArticle {
-            slug: slug.into(),
-            title: format!("Title {slug}"),
-            summary: "Summary".into(),
-            body_markdown: "Body".into(),
-            body_html: "<p>Body</p>".into(),
-            lang: "en".into(),
-            source_url: "https://example.com/x".into(),
-            reading_minutes: 3,
-            published_at: 1_000,
-            tags: vec!["sql".into(), "rust".into()],
-        },
-    )
-    .await
-    .expect("article");
-    tx.commit().await.expect("commit");
-    id
+    let mut article = common::new_article(slug, 1_000, &["sql", "rust"]);
+    article.reading_minutes = 3;
+    common::store_article(pool, "ada", &article).await
 }
 
 async fn user(pool: &Pool, name: &str) -> i64 {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use besthub::articles::store::{self, NewArticle, NewAuthor, Upsert};
+use besthub::articles::store::{self, NewAuthor, Upsert};
 use besthub::db::{self, Pool};
 use besthub::import::{self, FileOutcome};
 
@@ -15,29 +15,18 @@ fn author(handle: &str, bio: &str) -> NewAuthor {
     }
 }
 
-fn article(slug: &str, published_at: i64, tags: &[&str]) -> NewArticle {
-    NewArticle {
-        slug: slug.into(),
-        title: format!("Title {slug}"),
-        summary: "Summary".into(),
-        body_markdown: "Body".into(),
-        body_html: "<p>Body</p>".into(),
-        lang: "en".into(),
-        source_url: "https://example.com/x".into(),
-        reading_minutes: 1,
-        published_at,
-        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-    }
-}
-
 async fn insert(pool: &Pool, slug: &str, published_at: i64, tags: &[&str]) -> (i64, Upsert) {
     let mut tx = pool.begin().await.expect("begin");
     let author_id = store::upsert_author(&mut tx, &author("ada", "bio"))
         .await
         .expect("author");
-    let result = store::upsert_article(&mut tx, author_id, &article(slug, published_at, tags))
-        .await
-        .expect("article");
+    let result = store::upsert_article(
+        &mut tx,
+        author_id,
+        &common::new_article(slug, published_at, tags),
+    )
+    .await
+    .expect("article");
     tx.commit().await.expect("commit");
     result
 }

@@ -1,11 +1,13 @@
 //! For feed readers and crawlers: Atom feeds (RFC 4287) of the site, each author and each
 //! tag, `sitemap.xml` and `robots.txt`. Plain Axum handlers (they are XML and text, not
-//! pages), reading published articles only: an unpublished one is gone from all of them.
+//! pages), reading published articles only: an unpublished one is gone from all of them. The
+//! feeds and the sitemap are kept in the page cache like pages, and dropped by the same writes.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::page_cache::{self, Shows};
 use crate::site::path_segment;
 use crate::state::AppState;
 
@@ -188,10 +190,20 @@ async fn feed(state: &AppState, scope: Scope<'_>) -> Response {
         return not_found();
     };
     match store::entries(&state.pool, scope, FEED_ENTRIES).await {
-        Ok(entries) => xml_response(
-            "application/atom+xml; charset=utf-8",
-            atom(&head, site_name, &entries, public_url),
-        ),
+        Ok(entries) => {
+            let mut response = xml_response(
+                "application/atom+xml; charset=utf-8",
+                atom(&head, site_name, &entries, public_url),
+            );
+            // Kept in the page cache until a write changes what it lists (an author's name
+            // and articles change with their articles; any article can be in a tag's feed).
+            let shows = match scope {
+                Scope::Author(handle) => Shows::Author(handle),
+                Scope::Site | Scope::Tag(_) => Shows::Listings,
+            };
+            page_cache::declare(&mut response, shows);
+            response
+        }
         Err(err) => failed(&err),
     }
 }
@@ -241,7 +253,10 @@ pub async fn sitemap(State(state): State<AppState>) -> Response {
         );
     }
     xml.push_str("</urlset>\n");
-    xml_response("application/xml; charset=utf-8", xml)
+    let mut response = xml_response("application/xml; charset=utf-8", xml);
+    // Every published article: any article's change is a change of the listings.
+    page_cache::declare(&mut response, Shows::Listings);
+    response
 }
 
 /// `/robots.txt`: everything readers see may be crawled; the API, the admin pages and the

@@ -77,43 +77,61 @@ pub struct SitemapUrl {
 
 /// Every published article, and every author and tag page that lists one (an author's or a
 /// tag's page changes when its newest article does).
+///
+/// The articles come from the covering index `articles_published` alone, and authors' and
+/// tags' dates are worked out here from them: joining articles in SQL would read each
+/// article's row, and on SQLite that walks its body's overflow pages.
 pub async fn sitemap(pool: &Pool) -> sqlx::Result<Vec<SitemapUrl>> {
+    use std::collections::{BTreeMap, HashMap};
+
     use crate::site::path_segment;
 
-    let articles: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT slug, updated_at FROM articles WHERE removed_at IS NULL
+    let articles: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, slug, updated_at, author_id FROM articles WHERE removed_at IS NULL
          ORDER BY published_at DESC, id DESC",
     )
     .fetch_all(pool)
     .await?;
-    let authors: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT au.handle, MAX(a.updated_at) FROM authors au
-         JOIN articles a ON a.author_id = au.id AND a.removed_at IS NULL
-         GROUP BY au.handle ORDER BY au.handle",
-    )
-    .fetch_all(pool)
-    .await?;
-    let tags: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT t.name, MAX(a.updated_at) FROM tags t
-         JOIN article_tags at ON at.tag_id = t.id
-         JOIN articles a ON a.id = at.article_id AND a.removed_at IS NULL
-         GROUP BY t.name ORDER BY t.name",
-    )
-    .fetch_all(pool)
-    .await?;
-    let urls = articles
+    let handles: HashMap<i64, String> = sqlx::query_as("SELECT id, handle FROM authors")
+        .fetch_all(pool)
+        .await?
         .into_iter()
-        .map(|(slug, at)| (format!("/articles/{}", path_segment(&slug)), at))
-        .chain(
-            authors
-                .into_iter()
-                .map(|(handle, at)| (format!("/authors/{}", path_segment(&handle)), at)),
-        )
-        .chain(
-            tags.into_iter()
-                .map(|(tag, at)| (format!("/tags/{}", path_segment(&tag)), at)),
-        )
-        .map(|(path, updated_at)| SitemapUrl { path, updated_at })
         .collect();
+    let tagged: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT at.article_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id",
+    )
+    .fetch_all(pool)
+    .await?;
+
+    let updated: HashMap<i64, i64> = articles.iter().map(|(id, _, at, _)| (*id, *at)).collect();
+    let mut authors: BTreeMap<&str, i64> = BTreeMap::new();
+    for (_, _, at, author_id) in &articles {
+        if let Some(handle) = handles.get(author_id) {
+            let newest = authors.entry(handle).or_insert(*at);
+            *newest = (*newest).max(*at);
+        }
+    }
+    let mut tags: BTreeMap<&str, i64> = BTreeMap::new();
+    for (article_id, tag) in &tagged {
+        // Tags of unpublished articles are not in `updated`: a tag only they carry is left out.
+        if let Some(at) = updated.get(article_id) {
+            let newest = tags.entry(tag).or_insert(*at);
+            *newest = (*newest).max(*at);
+        }
+    }
+
+    let mut urls = Vec::with_capacity(articles.len() + authors.len() + tags.len());
+    urls.extend(articles.iter().map(|(_, slug, at, _)| SitemapUrl {
+        path: format!("/articles/{}", path_segment(slug)),
+        updated_at: *at,
+    }));
+    urls.extend(authors.iter().map(|(handle, at)| SitemapUrl {
+        path: format!("/authors/{}", path_segment(handle)),
+        updated_at: *at,
+    }));
+    urls.extend(tags.iter().map(|(tag, at)| SitemapUrl {
+        path: format!("/tags/{}", path_segment(tag)),
+        updated_at: *at,
+    }));
     Ok(urls)
 }

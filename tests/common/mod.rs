@@ -337,3 +337,56 @@ pub async fn signed_in_as(db: &TestDb, email: &str, name: &str) -> (i64, String)
         .expect("session");
     (user, token)
 }
+
+/// An article `slug` as an import would give it: "Title {slug}", a one-word body, published
+/// at `published_at` with `tags`.
+pub fn new_article(
+    slug: &str,
+    published_at: i64,
+    tags: &[&str],
+) -> besthub::articles::store::NewArticle {
+    besthub::articles::store::NewArticle {
+        slug: slug.into(),
+        title: format!("Title {slug}"),
+        summary: "Summary".into(),
+        body_markdown: "Body".into(),
+        body_html: "<p>Body</p>".into(),
+        lang: "en".into(),
+        source_url: "https://example.com/x".into(),
+        reading_minutes: 1,
+        published_at,
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+    }
+}
+
+/// Stores `article` by the author `handle` (named after it: "ada" is "Ada"; created if missing) in one
+/// transaction, as an import does; returns the article's id.
+pub async fn store_article(
+    pool: &Pool,
+    handle: &str,
+    article: &besthub::articles::store::NewArticle,
+) -> i64 {
+    use besthub::articles::store::{upsert_article, upsert_author, NewAuthor};
+
+    let mut tx = pool.begin().await.expect("begin");
+    let author = upsert_author(
+        &mut tx,
+        &NewAuthor {
+            handle: handle.into(),
+            name: handle
+                .chars()
+                .take(1)
+                .flat_map(char::to_uppercase)
+                .chain(handle.chars().skip(1))
+                .collect(),
+            bio: String::new(),
+        },
+    )
+    .await
+    .expect("author");
+    let (id, _) = upsert_article(&mut tx, author, article)
+        .await
+        .expect("article");
+    tx.commit().await.expect("commit");
+    id
+}
