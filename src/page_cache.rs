@@ -538,6 +538,23 @@ async fn render_and_keep(
         .filter_map(|v| v.to_str().ok().map(str::to_owned))
         .collect();
     finish(&mut response, false);
+    if tags.is_empty() {
+        // A page that declares nothing cannot be dropped by the writes that change it, and
+        // would be served stale until `page_cache_seconds` ran out: it is rendered every time.
+        let path = key.split('?').next().unwrap_or("");
+        if path == "/"
+            || ["/articles/", "/authors/", "/tags/"]
+                .iter()
+                .any(|p| path.starts_with(p))
+        {
+            // These pages read data that writes change: one that declares nothing has lost
+            // its declarations somewhere, which is a bug to hear about.
+            tracing::warn!(%key, "a page of articles declared nothing it shows: not kept");
+        } else {
+            tracing::debug!(%key, "a page declared nothing it shows: not kept");
+        }
+        return response;
+    }
     let (parts, body) = response.into_parts();
     let body = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(body) => body,
@@ -674,6 +691,22 @@ mod tests {
         );
         events.publish(Event::resync());
         assert!(cache.is_empty(), "a resync drops everything");
+    }
+
+    #[tokio::test]
+    async fn a_page_that_declares_nothing_is_not_kept() {
+        let cache = PageCache::new(Duration::from_secs(60), 16, &events());
+        let app = Router::new()
+            .route(
+                "/plain",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<p>plain</p>") }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                cache.clone(),
+                middleware,
+            ));
+        assert_eq!(get_page(app, "/plain").await.0, StatusCode::OK);
+        assert!(cache.is_empty());
     }
 
     #[tokio::test]
