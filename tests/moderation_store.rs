@@ -3,35 +3,20 @@
 
 mod common;
 
-use besthub::accounts::store as users;
+use common::comment;
+
+use common::user;
+
 use besthub::articles::store as articles;
 use besthub::db::Pool;
-use besthub::discussion::store::{self as comments, Inserted, Viewer};
-use besthub::discussion::{CommentBody, Sort};
+use besthub::discussion::store::{self as comments, Viewer};
+use besthub::discussion::Sort;
 use besthub::moderation::store::{self as moderation, Held, NewTakedown, Reported};
 use besthub::moderation::{LogEntry, ReportReason, TakedownStatus};
 
 /// An article `slug` by the author "ada" with the tag "rust"; returns its id.
 async fn article(pool: &Pool, slug: &str) -> i64 {
     common::store_article(pool, "ada", &common::new_article(slug, 1_000, &["rust"])).await
-}
-
-async fn user(pool: &Pool, name: &str) -> i64 {
-    users::create_user(pool, &format!("{name}@example.com"), name, "hash", 1)
-        .await
-        .expect("user")
-}
-
-async fn comment(pool: &Pool, article: i64, parent: Option<i64>, user: i64, text: &str) -> i64 {
-    let body = CommentBody::parse(text).expect("body");
-    let html = format!("<p>{text}</p>");
-    match comments::insert(pool, article, parent, user, &body, &html, 5_000, None)
-        .await
-        .expect("insert")
-    {
-        Inserted::Id(id) => id,
-        other => panic!("not inserted: {other:?}"),
-    }
 }
 
 contract_test!(

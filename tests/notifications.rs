@@ -7,7 +7,6 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use besthub::accounts::store as users;
 use besthub::db::Pool;
 use besthub::discussion::store::{self as comments, Inserted};
 use besthub::discussion::CommentBody;
@@ -15,30 +14,12 @@ use besthub::notifications::store as notes;
 use besthub::notifications::{
     FollowMode, GetNotifications, MarkAllRead, NotificationKind, SetDiscussionFollow, UnreadCount,
 };
-use common::{call_form, read, send};
+use common::{call_form, comment, read, send, user};
 use leptos::server_fn::ServerFn;
 
 /// An article `slug` by the author "ada"; returns its id.
 async fn article(pool: &Pool, slug: &str) -> i64 {
     common::store_article(pool, "ada", &common::new_article(slug, 1_000, &["rust"])).await
-}
-
-async fn user(pool: &Pool, name: &str) -> i64 {
-    users::create_user(pool, &format!("{name}@example.com"), name, "hash", 1)
-        .await
-        .expect("user")
-}
-
-async fn comment(pool: &Pool, article: i64, parent: Option<i64>, user: i64, text: &str) -> i64 {
-    let body = CommentBody::parse(text).expect("body");
-    let html = format!("<p>{text}</p>");
-    match comments::insert(pool, article, parent, user, &body, &html, 5_000, None)
-        .await
-        .expect("insert")
-    {
-        Inserted::Id(id) => id,
-        other => panic!("not inserted: {other:?}"),
-    }
 }
 
 /// What `user` is notified of, newest first: (kind, comment id, unread).

@@ -3,7 +3,8 @@
 
 mod common;
 
-use besthub::accounts::store as users;
+use common::user;
+
 use besthub::db::Pool;
 use besthub::reading_list::store as saved;
 
@@ -12,12 +13,6 @@ async fn article(pool: &Pool, slug: &str) -> i64 {
     let mut article = common::new_article(slug, 1_000, &["sql", "rust"]);
     article.reading_minutes = 3;
     common::store_article(pool, "ada", &article).await
-}
-
-async fn user(pool: &Pool, name: &str) -> i64 {
-    users::create_user(pool, &format!("{name}@example.com"), name, "hash", 1)
-        .await
-        .expect("user")
 }
 
 async fn rows(pool: &Pool) -> i64 {

@@ -13,6 +13,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -40,57 +41,58 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// What a refused stream is told to wait, in seconds.
 const RETRY_AFTER_SECONDS: &str = "5";
 
-/// The open streams of this server, by client address.
-pub struct Streams {
-    per_client: usize,
+/// The open streams of this server, by key: a client address for article pages' streams, a
+/// reader for notification streams.
+pub struct Streams<K = Option<IpAddr>> {
+    per_key: usize,
     total: usize,
-    by_client: Mutex<HashMap<Option<IpAddr>, usize>>,
+    by_key: Mutex<HashMap<K, usize>>,
     open: AtomicUsize,
 }
 
-impl Streams {
-    /// No streams open yet, limited as `config` says.
+impl<K: Eq + Hash + Clone> Streams<K> {
+    /// No streams open yet, limited as `config` says (`live_streams_per_client` per key).
     pub fn new(config: &Config) -> Arc<Self> {
         Arc::new(Self {
-            per_client: config.live_streams_per_client,
+            per_key: config.live_streams_per_client,
             total: config.live_streams_total,
-            by_client: Mutex::new(HashMap::new()),
+            by_key: Mutex::new(HashMap::new()),
             open: AtomicUsize::new(0),
         })
     }
 
-    /// A place for one more stream of `client`, if the limits allow.
-    fn admit(self: &Arc<Self>, client: Option<IpAddr>) -> Option<Ticket> {
-        let mut by_client = self.by_client.lock().ok()?;
+    /// A place for one more stream of `key`, if the limits allow.
+    pub fn admit(self: &Arc<Self>, key: K) -> Option<Ticket<K>> {
+        let mut by_key = self.by_key.lock().ok()?;
         if self.open.load(Ordering::Relaxed) >= self.total {
             return None;
         }
-        let held = by_client.entry(client).or_default();
-        if *held >= self.per_client {
+        let held = by_key.entry(key.clone()).or_default();
+        if *held >= self.per_key {
             return None;
         }
         *held += 1;
         self.open.fetch_add(1, Ordering::Relaxed);
         Some(Ticket {
             streams: self.clone(),
-            client,
+            key,
         })
     }
 }
 
 /// One open stream's place; given back when the stream ends, however it ends.
-struct Ticket {
-    streams: Arc<Streams>,
-    client: Option<IpAddr>,
+pub struct Ticket<K: Eq + Hash = Option<IpAddr>> {
+    streams: Arc<Streams<K>>,
+    key: K,
 }
 
-impl Drop for Ticket {
+impl<K: Eq + Hash> Drop for Ticket<K> {
     fn drop(&mut self) {
-        if let Ok(mut by_client) = self.streams.by_client.lock() {
-            if let Some(held) = by_client.get_mut(&self.client) {
+        if let Ok(mut by_key) = self.streams.by_key.lock() {
+            if let Some(held) = by_key.get_mut(&self.key) {
                 *held -= 1;
                 if *held == 0 {
-                    by_client.remove(&self.client);
+                    by_key.remove(&self.key);
                 }
             }
         }
@@ -99,7 +101,7 @@ impl Drop for Ticket {
 }
 
 /// A short plain-text refusal that no cache keeps.
-fn refuse(status: StatusCode, message: &'static str) -> Response {
+pub fn refuse(status: StatusCode, message: &'static str) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
@@ -183,12 +185,18 @@ pub async fn events(
         sent_through: start.sent_through,
         _ticket: ticket,
     };
-    let stream = futures::stream::unfold(live, |mut live| async move {
-        live.next()
-            .await
-            .map(|message| (Ok::<_, Infallible>(message), live))
-    });
-    let sse = Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text(""));
+    sse_response(futures::stream::unfold(live, |mut live| async move {
+        live.next().await.map(|message| (message, live))
+    }))
+}
+
+/// The Server-Sent Events response sending `messages`, with a heartbeat every [`HEARTBEAT`];
+/// no cache keeps it and proxies pass each message on at once.
+pub fn sse_response(messages: impl futures::Stream<Item = Message> + Send + 'static) -> Response {
+    use futures::StreamExt;
+
+    let sse = Sse::new(messages.map(Ok::<_, Infallible>))
+        .keep_alive(KeepAlive::new().interval(HEARTBEAT).text(""));
     (
         [
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),

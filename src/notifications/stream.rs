@@ -12,92 +12,23 @@
 //! Streams are limited per reader and in all, with the live streams' settings
 //! (`live_streams_per_client`, `live_streams_total`): past either, 503 with `Retry-After`.
 
-use std::collections::HashMap;
-use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::sse::{Event as Message, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::sse::Event as Message;
+use axum::response::Response;
 use axum::Extension;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, watch};
 
 use crate::accounts::session::RequestSession;
-use crate::config::Config;
 use crate::events::{Change, Event};
-use crate::live::stream::HEARTBEAT;
+use crate::live::stream::{refuse, sse_response, Ticket};
 use crate::state::AppState;
 
 /// The open notification streams of this server, by reader.
-pub struct Streams {
-    per_reader: usize,
-    total: usize,
-    by_reader: Mutex<HashMap<i64, usize>>,
-    open: AtomicUsize,
-}
-
-impl Streams {
-    /// No streams open yet, limited as `config` says.
-    pub fn new(config: &Config) -> Arc<Self> {
-        Arc::new(Self {
-            per_reader: config.live_streams_per_client,
-            total: config.live_streams_total,
-            by_reader: Mutex::new(HashMap::new()),
-            open: AtomicUsize::new(0),
-        })
-    }
-
-    /// A place for one more stream of `reader`, if the limits allow.
-    fn admit(self: &Arc<Self>, reader: i64) -> Option<Ticket> {
-        let mut by_reader = self.by_reader.lock().ok()?;
-        if self.open.load(Ordering::Relaxed) >= self.total {
-            return None;
-        }
-        let held = by_reader.entry(reader).or_default();
-        if *held >= self.per_reader {
-            return None;
-        }
-        *held += 1;
-        self.open.fetch_add(1, Ordering::Relaxed);
-        Some(Ticket {
-            streams: self.clone(),
-            reader,
-        })
-    }
-}
-
-/// One open stream's place; given back when the stream ends, however it ends.
-struct Ticket {
-    streams: Arc<Streams>,
-    reader: i64,
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        if let Ok(mut by_reader) = self.streams.by_reader.lock() {
-            if let Some(held) = by_reader.get_mut(&self.reader) {
-                *held -= 1;
-                if *held == 0 {
-                    by_reader.remove(&self.reader);
-                }
-            }
-        }
-        self.streams.open.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// A short plain-text refusal that no cache keeps.
-fn refuse(status: StatusCode, message: &'static str) -> Response {
-    (
-        status,
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        message,
-    )
-        .into_response()
-}
+pub type Streams = crate::live::stream::Streams<i64>;
 
 /// Whether `change` may change someone's unread count.
 fn may_change_counts(change: &Change) -> bool {
@@ -154,24 +85,9 @@ pub async fn events(
         sent: None,
         _ticket: ticket,
     };
-    let stream = futures::stream::unfold(live, |mut live| async move {
-        live.next()
-            .await
-            .map(|message| (Ok::<_, Infallible>(message), live))
-    });
-    let sse = Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text(""));
-    (
-        [
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            // Proxies such as nginx pass each message on at once instead of buffering.
-            (
-                header::HeaderName::from_static("x-accel-buffering"),
-                HeaderValue::from_static("no"),
-            ),
-        ],
-        sse,
-    )
-        .into_response()
+    sse_response(futures::stream::unfold(live, |mut live| async move {
+        live.next().await.map(|message| (message, live))
+    }))
 }
 
 /// One open stream.
@@ -186,7 +102,7 @@ struct Live {
     pending: Option<i64>,
     /// The last count sent.
     sent: Option<i64>,
-    _ticket: Ticket,
+    _ticket: Ticket<i64>,
 }
 
 impl Live {

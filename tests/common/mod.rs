@@ -390,3 +390,26 @@ pub async fn store_article(
     tx.commit().await.expect("commit");
     id
 }
+
+/// A reader `name` (email `{name}@example.com`); returns their id.
+pub async fn user(pool: &Pool, name: &str) -> i64 {
+    besthub::accounts::store::create_user(pool, &format!("{name}@example.com"), name, "hash", 1)
+        .await
+        .expect("user")
+}
+
+/// Posts `text` by `user` on `article` (a reply to `parent` when given), as the discussion
+/// stores it; returns the comment's id.
+pub async fn comment(pool: &Pool, article: i64, parent: Option<i64>, user: i64, text: &str) -> i64 {
+    use besthub::discussion::store::{insert, Inserted};
+
+    let body = besthub::discussion::CommentBody::parse(text).expect("body");
+    let html = format!("<p>{text}</p>");
+    match insert(pool, article, parent, user, &body, &html, 5_000, None)
+        .await
+        .expect("insert")
+    {
+        Inserted::Id(id) => id,
+        other => panic!("not inserted: {other:?}"),
+    }
+}
