@@ -124,6 +124,15 @@ pub fn backend_of(pool: &Pool) -> Backend {
     Backend::of_url(pool.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
 }
 
+/// The backend `conn` is connected to (inside a transaction, where no pool is at hand).
+pub fn backend_of_conn(conn: &sqlx::AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    }
+}
+
 /// Answers whether the database responds to a trivial query.
 pub async fn ping(pool: &Pool) -> bool {
     sqlx::query("SELECT 1").execute(pool).await.is_ok()

@@ -8,7 +8,7 @@
 
 use sqlx::{AnyConnection, FromRow};
 
-use crate::db::{backend_of, Backend, Pool};
+use crate::db::{backend_of, backend_of_conn, Backend, Pool};
 
 /// One article found, with the text its snippet is cut from.
 #[derive(Debug, Clone, FromRow)]
@@ -126,10 +126,7 @@ pub async fn index_renamed_author(
     author_id: i64,
     name: &str,
 ) -> sqlx::Result<()> {
-    let key = match backend_of_conn(conn) {
-        Backend::Sqlite => "rowid",
-        Backend::Postgres => "article_id",
-    };
+    let key = index_key(backend_of_conn(conn));
     let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT s.{key} FROM article_search s JOIN articles a ON a.id = s.{key}
          WHERE a.author_id = $1 AND s.author <> $2"
@@ -147,10 +144,7 @@ pub async fn index_renamed_author(
 /// Indexes the articles that have no index row yet (those stored before the index existed);
 /// returns how many. Run at start-up: nothing to do costs one query.
 pub async fn index_missing(pool: &Pool) -> sqlx::Result<usize> {
-    let key = match backend_of(pool) {
-        Backend::Sqlite => "rowid",
-        Backend::Postgres => "article_id",
-    };
+    let key = index_key(backend_of(pool));
     let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT id FROM articles WHERE id NOT IN (SELECT {key} FROM article_search)"
     )))
@@ -296,11 +290,11 @@ fn escape_like(term: &str) -> String {
     out
 }
 
-fn backend_of_conn(conn: &AnyConnection) -> Backend {
-    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-        Backend::Sqlite
-    } else {
-        Backend::Postgres
+/// The index table's column holding the article's id: SQLite's FTS5 table keys rows by rowid.
+fn index_key(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "article_id",
     }
 }
 
